@@ -1,0 +1,12 @@
+# Compiler warnings as an INTERFACE target, linked by every target of ours.
+add_library(colima_warnings INTERFACE)
+target_compile_options(colima_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+                                                 -Wnon-virtual-dtor -Wold-style-cast
+                                                 -Wno-missing-field-initializers)
+if(COLIMA_WERROR)
+  target_compile_options(colima_warnings INTERFACE -Werror)
+endif()
+if(COLIMA_SANITIZE)
+  add_compile_options(-fsanitize=${COLIMA_SANITIZE} -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${COLIMA_SANITIZE})
+endif()
