@@ -1,0 +1,51 @@
+#include "colima/config/paths.hpp"
+
+#include "colima/util/error.hpp"
+
+namespace colima::config {
+
+namespace fs = std::filesystem;
+
+Paths Paths::resolve(const util::Environment& environment) {
+  auto home = environment.get_non_empty("HOME");
+  if (!home) {
+    throw Error("cannot find the home directory: HOME is not set");
+  }
+  fs::path home_dir(*home);
+  if (auto colima_home = environment.get_non_empty("COLIMA_HOME")) {
+    return Paths(home_dir, fs::absolute(*colima_home));
+  }
+  std::error_code error;
+  if (fs::is_directory(home_dir / ".colima", error)) {
+    return Paths(home_dir, home_dir / ".colima");
+  }
+  if (auto xdg = environment.get_non_empty("XDG_CONFIG_HOME")) {
+    return Paths(home_dir, fs::absolute(fs::path(*xdg) / "colima"));
+  }
+  return Paths(home_dir, home_dir / ".config" / "colima");
+}
+
+Paths::Paths(fs::path home, fs::path colima_home)
+    : m_home(std::move(home)), m_colima_home(std::move(colima_home)) {}
+
+fs::path Paths::template_file() const {
+  return m_colima_home / "_templates" / "default.yaml";
+}
+
+fs::path Paths::profile_dir(const Profile& profile) const {
+  return m_colima_home / profile.short_name();
+}
+
+fs::path Paths::settings_file(const Profile& profile) const {
+  return profile_dir(profile) / "colima.yaml";
+}
+
+fs::path Paths::instance_dir(const Profile& profile) const {
+  return lima_home() / profile.id();
+}
+
+fs::path Paths::state_file(const Profile& profile) const {
+  return instance_dir(profile) / "colima.yaml";
+}
+
+} // namespace colima::config
