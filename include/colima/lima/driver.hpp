@@ -1,0 +1,69 @@
+#pragma once
+
+#include "colima/config/paths.hpp"
+#include "colima/config/profile.hpp"
+#include "colima/lima/instance.hpp"
+#include "colima/process/runner.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace colima::lima {
+
+// colima's only way to drive Lima: every call is one `limactl` argv with LIMA_HOME set to
+// <COLIMA_HOME>/_lima. Throws process::ProcessError (with limactl's first stderr line) when
+// limactl fails.
+class Driver {
+public:
+  Driver(process::Runner& runner, config::Paths paths);
+
+  // All instances Lima knows of in colima's LIMA_HOME.
+  std::vector<Instance> list();
+  // The profile's instance, or nullopt when Lima has none.
+  std::optional<Instance> find(const config::Profile& profile);
+
+  // Creates and boots the instance from a Lima document: `limactl start --tty=false --name
+  // <id> <file>`. Lima's progress lines go to on_line; watchdog may stop the wait early.
+  void create(const config::Profile& profile, const std::filesystem::path& document,
+              const process::Command& options);
+  // Boots an existing instance: `limactl start --tty=false <id>`.
+  void resume(const config::Profile& profile, const process::Command& options);
+  // `limactl stop [--force] <id>`.
+  void stop(const config::Profile& profile, bool force);
+  // `limactl delete --force <id>`; the data disk is kept.
+  void remove(const config::Profile& profile);
+
+  // Whether the profile's data disk exists (`limactl disk list --json <id>`).
+  bool data_disk_exists(const config::Profile& profile);
+  // `limactl disk create <id> --size <gib>GiB --format raw`.
+  void create_data_disk(const config::Profile& profile, int gib);
+  // `limactl disk resize <id> --size <gib>GiB` (grows only).
+  void resize_data_disk(const config::Profile& profile, int gib);
+  // `limactl disk delete --force <id>`.
+  void delete_data_disk(const config::Profile& profile);
+
+  // Runs argv in the guest attached to the user's terminal: `limactl shell [--workdir D]
+  // <id> argv...`; returns the command's exit status.
+  int shell_interactive(const config::Profile& profile, const std::vector<std::string>& argv,
+                        const std::optional<std::string>& workdir);
+  // Runs argv in the guest and captures its output: `limactl shell <id> argv...`.
+  process::Result shell(const config::Profile& profile, const std::vector<std::string>& argv,
+                        const std::string& stdin_data = {},
+                        std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // The environment every limactl call gets.
+  std::map<std::string, std::string> environment() const;
+
+private:
+  process::Command limactl(std::vector<std::string> arguments) const;
+  process::Result checked(const process::Command& command, const std::string& context);
+
+  process::Runner& m_runner;
+  config::Paths m_paths;
+};
+
+} // namespace colima::lima

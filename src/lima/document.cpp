@@ -1,0 +1,208 @@
+#include "colima/lima/document.hpp"
+
+#include "colima/util/error.hpp"
+#include "colima/util/templates.hpp"
+
+#include <fmt/format.h>
+
+namespace colima::lima {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+YAML::Node range(int low, int high) {
+  YAML::Node node(YAML::NodeType::Sequence);
+  node.push_back(low);
+  node.push_back(high);
+  node.SetStyle(YAML::EmitterStyle::Flow);
+  return node;
+}
+
+YAML::Node socket_forward(const std::string& guest, const fs::path& host) {
+  YAML::Node rule(YAML::NodeType::Map);
+  rule["guestSocket"] = guest;
+  rule["hostSocket"] = host.string();
+  rule["proto"] = "tcp";
+  return rule;
+}
+
+YAML::Node port_forward(const std::string& guest_ip, const std::string& host_ip,
+                        const std::string& proto, bool guest_ip_must_be_zero) {
+  YAML::Node rule(YAML::NodeType::Map);
+  if (guest_ip_must_be_zero) {
+    rule["guestIPMustBeZero"] = true;
+  }
+  rule["guestIP"] = guest_ip;
+  rule["guestPortRange"] = range(1, 65535);
+  rule["hostIP"] = host_ip;
+  rule["hostPortRange"] = range(1, 65535);
+  rule["proto"] = proto;
+  return rule;
+}
+
+// An absolute, normalised host path with `~` expanded.
+std::string clean_path(const std::string& path, const fs::path& home) {
+  std::string expanded = path;
+  if (expanded == "~") {
+    expanded = home.string();
+  } else if (expanded.starts_with("~/")) {
+    expanded = (home / expanded.substr(2)).string();
+  }
+  fs::path normal = fs::path(expanded).lexically_normal();
+  if (!normal.is_absolute()) {
+    throw UsageError(fmt::format("invalid mount '{}': relative paths are not supported", path));
+  }
+  std::string text = normal.string();
+  if (text.size() > 1 && text.back() == '/') {
+    text.pop_back();
+  }
+  return text;
+}
+
+bool overlaps(const std::string& a, const std::string& b) {
+  auto inside = [](const std::string& inner, const std::string& outer) {
+    return inner == outer || outer == "/" || inner.starts_with(outer + "/");
+  };
+  return inside(a, b) || inside(b, a);
+}
+
+YAML::Node mounts_node(const config::Settings& settings, const fs::path& home) {
+  YAML::Node mounts(YAML::NodeType::Sequence);
+  if (!settings.mounts) {
+    return mounts;
+  }
+  std::vector<config::Mount> wanted = *settings.mounts;
+  if (wanted.empty()) {
+    wanted.push_back(config::Mount{.location = "~", .mount_point = "", .writable = true});
+  }
+  std::vector<std::string> seen;
+  for (const auto& mount : wanted) {
+    std::string location = clean_path(mount.location, home);
+    for (const auto& other : seen) {
+      if (overlaps(location, other)) {
+        throw UsageError(fmt::format("overlapping mounts are not supported: '{}' overlaps '{}'",
+                                     location, other));
+      }
+    }
+    seen.push_back(location);
+    YAML::Node entry(YAML::NodeType::Map);
+    entry["location"] = location;
+    if (!mount.mount_point.empty()) {
+      entry["mountPoint"] = clean_path(mount.mount_point, home);
+    }
+    entry["writable"] = mount.writable;
+    mounts.push_back(entry);
+  }
+  return mounts;
+}
+
+YAML::Node port_forwards(const config::Settings& settings, const config::Profile& profile,
+                         const config::Paths& paths) {
+  YAML::Node rules(YAML::NodeType::Sequence);
+  fs::path dir = paths.profile_dir(profile);
+  if (settings.runtime == "docker") {
+    rules.push_back(socket_forward("/var/run/docker.sock", dir / "docker.sock"));
+    rules.push_back(socket_forward("/var/run/containerd/containerd.sock", dir / "containerd.sock"));
+  } else if (settings.runtime == "containerd") {
+    rules.push_back(socket_forward("/var/run/containerd/containerd.sock", dir / "containerd.sock"));
+    rules.push_back(socket_forward("/var/run/buildkit/buildkitd.sock", dir / "buildkitd.sock"));
+  }
+  if (settings.port_forwarder == "none") {
+    YAML::Node ignore(YAML::NodeType::Map);
+    ignore["guestIP"] = "0.0.0.0";
+    ignore["proto"] = "any";
+    ignore["ignore"] = true;
+    rules.push_back(ignore);
+    return rules;
+  }
+  // Container ports published on any guest address answer on the host's loopback only.
+  for (const char* proto : {"tcp", "udp"}) {
+    rules.push_back(port_forward("0.0.0.0", "127.0.0.1", proto, true));
+  }
+  for (const char* proto : {"tcp", "udp"}) {
+    rules.push_back(port_forward("127.0.0.1", "127.0.0.1", proto, false));
+  }
+  return rules;
+}
+
+} // namespace
+
+YAML::Node render_document(const config::Settings& settings, const config::Profile& profile,
+                           const config::Paths& paths, const DocumentInputs& inputs) {
+  YAML::Node document = YAML::Load(std::string(templates::find("lima.yaml").value()));
+  std::string arch = config::normalize_arch(settings.arch).value_or(config::host_arch());
+  if (!settings.cpu_type.empty() && settings.cpu_type != "host") {
+    document["vmOpts"]["qemu"]["cpuType"][arch] = settings.cpu_type;
+  }
+  document["arch"] = arch;
+  YAML::Node image(YAML::NodeType::Map);
+  image["location"] = inputs.image_location;
+  image["arch"] = arch;
+  YAML::Node images(YAML::NodeType::Sequence);
+  images.push_back(image);
+  document["images"] = images;
+  document["cpus"] = settings.cpu;
+  document["memory"] = fmt::format("{}MiB", static_cast<long long>(settings.memory * 1024));
+  document["disk"] = fmt::format("{}GiB", settings.root_disk);
+  if (inputs.data_disk && settings.runtime != "none") {
+    YAML::Node disk(YAML::NodeType::Map);
+    disk["name"] = profile.id();
+    disk["format"] = true;
+    disk["fsType"] = "ext4";
+    document["additionalDisks"].push_back(disk);
+  }
+  document["mounts"] = mounts_node(settings, inputs.home);
+  document["mountType"] = settings.mount_type == "9p" ? "9p" : "reverse-sshfs";
+  YAML::Node ssh(YAML::NodeType::Map);
+  if (settings.ssh_port > 0) {
+    ssh["localPort"] = settings.ssh_port;
+  }
+  ssh["loadDotSSHPubKeys"] = false;
+  ssh["forwardAgent"] = settings.forward_agent;
+  document["ssh"] = ssh;
+  if (!settings.env.empty()) {
+    for (const auto& [name, value] : settings.env) {
+      document["env"][name] = value;
+    }
+  }
+  YAML::Node dns(YAML::NodeType::Sequence);
+  for (const auto& resolver : settings.network.dns) {
+    dns.push_back(resolver);
+  }
+  dns.SetStyle(YAML::EmitterStyle::Flow);
+  document["dns"] = dns;
+  YAML::Node resolver(YAML::NodeType::Map);
+  resolver["enabled"] = settings.network.dns.empty();
+  YAML::Node hosts(YAML::NodeType::Map);
+  for (const auto& [name, target] : settings.network.dns_hosts) {
+    hosts[name] = target;
+  }
+  if (!hosts["host.docker.internal"]) {
+    hosts["host.docker.internal"] = "host.lima.internal";
+  }
+  resolver["hosts"] = hosts;
+  document["hostResolver"] = resolver;
+  document["portForwards"] = port_forwards(settings, profile, paths);
+  YAML::Node provision(YAML::NodeType::Sequence);
+  for (const auto& script : settings.provision) {
+    if (script.mode == "system" || script.mode == "user") {
+      YAML::Node entry(YAML::NodeType::Map);
+      entry["mode"] = script.mode;
+      entry["script"] = script.script;
+      provision.push_back(entry);
+    }
+  }
+  if (provision.size() > 0) {
+    document["provision"] = provision;
+  }
+  return document;
+}
+
+std::string emit_document(const YAML::Node& document) {
+  YAML::Emitter emitter;
+  emitter << document;
+  return std::string(emitter.c_str()) + "\n";
+}
+
+} // namespace colima::lima

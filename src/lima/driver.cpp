@@ -1,0 +1,124 @@
+#include "colima/lima/driver.hpp"
+
+#include "colima/util/error.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace colima::lima {
+
+Driver::Driver(process::Runner& runner, config::Paths paths)
+    : m_runner(runner), m_paths(std::move(paths)) {}
+
+std::map<std::string, std::string> Driver::environment() const {
+  return {{"LIMA_HOME", m_paths.lima_home().string()}};
+}
+
+process::Command Driver::limactl(std::vector<std::string> arguments) const {
+  arguments.insert(arguments.begin(), "limactl");
+  return process::Command{.argv = std::move(arguments), .env = environment()};
+}
+
+process::Result Driver::checked(const process::Command& command, const std::string& context) {
+  return process::run_checked(m_runner, command, context);
+}
+
+std::vector<Instance> Driver::list() {
+  process::Result result = m_runner.run(limactl({"list", "--json"}));
+  if (!result.ok()) {
+    throw process::ProcessError("error listing instances", limactl({"list", "--json"}), result);
+  }
+  return parse_instances(result.out);
+}
+
+std::optional<Instance> Driver::find(const config::Profile& profile) {
+  for (auto& instance : list()) {
+    if (instance.name == profile.id()) {
+      return instance;
+    }
+  }
+  return std::nullopt;
+}
+
+void Driver::create(const config::Profile& profile, const std::filesystem::path& document,
+                    const process::Command& options) {
+  process::Command command = options;
+  process::Command base =
+      limactl({"start", "--tty=false", "--name", profile.id(), document.string()});
+  command.argv = base.argv;
+  command.env.insert(base.env.begin(), base.env.end());
+  checked(command, "error creating the VM");
+}
+
+void Driver::resume(const config::Profile& profile, const process::Command& options) {
+  process::Command command = options;
+  process::Command base = limactl({"start", "--tty=false", profile.id()});
+  command.argv = base.argv;
+  command.env.insert(base.env.begin(), base.env.end());
+  checked(command, "error starting the VM");
+}
+
+void Driver::stop(const config::Profile& profile, bool force) {
+  std::vector<std::string> arguments = {"stop"};
+  if (force) {
+    arguments.push_back("--force");
+  }
+  arguments.push_back(profile.id());
+  checked(limactl(arguments), "error stopping the VM");
+}
+
+void Driver::remove(const config::Profile& profile) {
+  checked(limactl({"delete", "--force", profile.id()}), "error deleting the VM");
+}
+
+bool Driver::data_disk_exists(const config::Profile& profile) {
+  process::Result result = m_runner.run(limactl({"disk", "list", "--json", profile.id()}));
+  if (!result.ok()) {
+    return false;
+  }
+  for (const auto& instance : parse_instances(result.out)) {
+    if (instance.name == profile.id()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Driver::create_data_disk(const config::Profile& profile, int gib) {
+  checked(limactl({"disk", "create", profile.id(), "--size", fmt::format("{}GiB", gib), "--format",
+                   "raw"}),
+          "error creating the data disk");
+}
+
+void Driver::resize_data_disk(const config::Profile& profile, int gib) {
+  checked(limactl({"disk", "resize", profile.id(), "--size", fmt::format("{}GiB", gib)}),
+          "error resizing the data disk");
+}
+
+void Driver::delete_data_disk(const config::Profile& profile) {
+  checked(limactl({"disk", "delete", "--force", profile.id()}), "error deleting the data disk");
+}
+
+int Driver::shell_interactive(const config::Profile& profile, const std::vector<std::string>& argv,
+                              const std::optional<std::string>& workdir) {
+  std::vector<std::string> arguments = {"shell"};
+  if (workdir) {
+    arguments.insert(arguments.end(), {"--workdir", *workdir});
+  }
+  arguments.push_back(profile.id());
+  arguments.insert(arguments.end(), argv.begin(), argv.end());
+  return m_runner.run_interactive(limactl(arguments));
+}
+
+process::Result Driver::shell(const config::Profile& profile, const std::vector<std::string>& argv,
+                              const std::string& stdin_data,
+                              std::optional<std::chrono::milliseconds> timeout) {
+  std::vector<std::string> arguments = {"shell", profile.id()};
+  arguments.insert(arguments.end(), argv.begin(), argv.end());
+  process::Command command = limactl(arguments);
+  command.stdin_data = stdin_data;
+  command.timeout = timeout;
+  return m_runner.run(command);
+}
+
+} // namespace colima::lima
