@@ -1,0 +1,181 @@
+#include "colima/app/app.hpp"
+
+#include "colima/config/settings_file.hpp"
+#include "colima/config/validate.hpp"
+#include "colima/util/error.hpp"
+#include "colima/util/fs.hpp"
+#include "colima/util/strings.hpp"
+#include "colima/util/templates.hpp"
+
+#include <cstdlib>
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace colima::app {
+
+namespace fs = std::filesystem;
+
+App::App(process::Runner& runner, util::Environment environment, config::Paths paths,
+         util::Progress& progress)
+    : m_runner(runner), m_environment(std::move(environment)), m_paths(std::move(paths)),
+      m_progress(progress) {}
+
+std::optional<config::Settings> App::load(const fs::path& path) const {
+  auto loaded = config::load_settings(path);
+  if (!loaded) {
+    return std::nullopt;
+  }
+  for (const auto& warning : loaded->warnings) {
+    m_progress.warn(path.string() + ": " + warning);
+  }
+  return loaded->settings;
+}
+
+config::Settings App::prepare_settings(const config::Profile& profile,
+                                       const StartRequest& request) const {
+  std::optional<config::Settings> saved = load(m_paths.settings_file(profile));
+  std::optional<config::Settings> from_template;
+  if (!saved && request.use_template) {
+    from_template = load(m_paths.template_file());
+  }
+  config::SettingsOverrides overrides = request.overrides;
+  if (!saved && !from_template && !overrides.runtime && !request.default_runtime.empty()) {
+    overrides.runtime = request.default_runtime;
+  }
+  config::Settings settings =
+      config::resolve_start_settings(overrides, saved, from_template, request.use_template);
+  config::validate(settings);
+  if (auto state = load(m_paths.state_file(profile))) {
+    config::check_unchangeable(settings, *state, profile.short_name());
+  }
+  return settings;
+}
+
+void App::start(const config::Profile& profile, const StartRequest& request) {
+  config::Settings settings = prepare_settings(profile, request);
+  if (request.save_config) {
+    config::save_settings(m_paths.settings_file(profile), settings);
+  }
+  if (request.edit) {
+    auto edited = edit_in_editor(request.editor, std::string(templates::find("abort.yaml").value()),
+                                 settings);
+    if (!edited) {
+      throw Error("empty file, startup aborted");
+    }
+    config::validate(*edited);
+    if (auto state = load(m_paths.state_file(profile))) {
+      config::check_unchangeable(*edited, *state, profile.short_name());
+    }
+    settings = *edited;
+    if (request.save_config) {
+      config::save_settings(m_paths.settings_file(profile), settings);
+    }
+  }
+  m_progress.stage("starting " + profile.display_name());
+  throw NotImplementedError(
+      "booting the virtual machine is not built yet: the settings were "
+      "checked" +
+      std::string(request.save_config
+                      ? " and saved to '" + m_paths.settings_file(profile).string() + "'"
+                      : ""));
+}
+
+void App::edit_template(const std::string& editor) {
+  config::Settings settings = load(m_paths.template_file()).value_or(config::Settings{});
+  std::string header = std::string(templates::find("abort.yaml").value()) + "\n" +
+                       std::string(templates::find("template-header.yaml").value());
+  auto edited = edit_in_editor(editor, header, settings);
+  if (!edited) {
+    throw Error("empty file, template edit aborted");
+  }
+  config::validate(*edited);
+  config::save_settings(m_paths.template_file(), *edited);
+  m_progress.info("configurations template saved to '" + m_paths.template_file().string() + "'");
+}
+
+std::vector<std::string> App::editor_argv(const std::string& editor) const {
+  std::string chosen = editor;
+  if (chosen.empty()) {
+    chosen = m_environment.get_non_empty("EDITOR").value_or(
+        m_environment.get_non_empty("VISUAL").value_or(""));
+  }
+  if (chosen.empty()) {
+    for (const char* candidate : {"vim", "nano", "vi"}) {
+      auto path = m_environment.get_non_empty("PATH").value_or("/usr/bin:/bin");
+      for (const auto& dir : util::split(path, ':')) {
+        if (!dir.empty() && ::access((fs::path(dir) / candidate).c_str(), X_OK) == 0) {
+          chosen = candidate;
+          break;
+        }
+      }
+      if (!chosen.empty()) {
+        break;
+      }
+    }
+  }
+  if (chosen.empty()) {
+    throw Error("no editor found: set $EDITOR or pass --editor");
+  }
+  std::vector<std::string> argv;
+  for (const auto& word : util::split(util::trim(chosen), ' ')) {
+    if (!word.empty()) {
+      argv.push_back(word);
+    }
+  }
+  std::string name = fs::path(argv.front()).filename().string();
+  if ((name == "code" || name == "code-insiders" || name == "codium") && argv.size() == 1) {
+    argv.insert(argv.end(), {"--wait", "--new-window"});
+  }
+  return argv;
+}
+
+std::optional<config::Settings> App::edit_in_editor(const std::string& editor,
+                                                    const std::string& header,
+                                                    const config::Settings& settings) {
+  std::vector<std::string> argv = editor_argv(editor);
+  fs::path directory = fs::temp_directory_path();
+  std::string pattern = (directory / "colima-XXXXXX.yaml").string();
+  int fd = ::mkstemps(pattern.data(), 5);
+  if (fd < 0) {
+    throw Error("cannot create a temporary file in '" + directory.string() + "'");
+  }
+  ::close(fd);
+  fs::path file(pattern);
+  struct Remove {
+    fs::path path;
+    ~Remove() {
+      std::error_code ignored;
+      fs::remove(path, ignored);
+    }
+  } remove{file};
+  util::atomic_write(file, header + "\n" + config::render_settings(settings));
+  argv.push_back(file.string());
+  int status = m_runner.run_interactive(process::Command{.argv = argv});
+  if (status != 0) {
+    throw Error(fmt::format("the editor '{}' exited with status {}: nothing was changed",
+                            argv.front(), status));
+  }
+  std::string text = util::read_file(file).value_or("");
+  if (util::trim(text).empty()) {
+    return std::nullopt;
+  }
+  return config::parse_settings(text, file.string()).settings;
+}
+
+void App::prune(bool all) {
+  fs::path cache = m_paths.cache_dir();
+  m_progress.info("pruning '" + cache.string() + "'");
+  std::error_code error;
+  fs::remove_all(cache, error);
+  if (error) {
+    throw Error("error during prune: cannot remove '" + cache.string() + "': " + error.message());
+  }
+  if (all) {
+    process::run_checked(m_runner,
+                         process::Command{.argv = {"limactl", "prune"},
+                                          .env = {{"LIMA_HOME", m_paths.lima_home().string()}}},
+                         "error during Lima prune");
+  }
+}
+
+} // namespace colima::app

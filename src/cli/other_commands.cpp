@@ -1,0 +1,125 @@
+#include "colima/util/error.hpp"
+#include "invocation.hpp"
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <iostream>
+#include <unistd.h>
+
+namespace colima::cli {
+
+namespace {
+// Asks a yes/no question on the terminal; no terminal means the caller must pass --force.
+bool confirm(const std::string& question) {
+  if (::isatty(STDIN_FILENO) == 0) {
+    throw UsageError(question + ": no terminal to ask on, pass --force to proceed");
+  }
+  fmt::print(stderr, "{}? [y/N] ", question);
+  std::fflush(stderr);
+  std::string answer;
+  std::getline(std::cin, answer);
+  return !answer.empty() && (answer.front() == 'y' || answer.front() == 'Y');
+}
+} // namespace
+
+void add_other_commands(CLI::App& root, Invocation& invocation) {
+  {
+    CLI::App* c = root.add_subcommand("prune", "prune cached downloaded assets");
+    auto profile = std::make_shared<std::string>();
+    c->add_option("profile", *profile, "profile name")->type_name("");
+    auto force = std::make_shared<bool>(false);
+    auto all = std::make_shared<bool>(false);
+    c->add_flag("-f,--force", *force, "do not prompt for yes/no");
+    c->add_flag("-a,--all", *all, "include Lima assets");
+    invocation.on_run(c, [force, all, &invocation] {
+      app::App& app = invocation.app();
+      std::string question = "'" + app.cache_dir().string() + "' will be emptied, are you sure";
+      if (!*force && !confirm(question)) {
+        return;
+      }
+      app.prune(*all);
+    });
+  }
+  {
+    CLI::App* c = root.add_subcommand("template", "edit the template for default configurations");
+    c->alias("tmpl");
+    c->alias("tpl");
+    c->alias("t");
+    auto editor = std::make_shared<std::string>();
+    auto print = std::make_shared<bool>(false);
+    c->add_option("--editor", *editor,
+                  "editor to use for edit e.g. vim, nano, code (default \"$EDITOR\" env var)");
+    c->add_flag("--print", *print, "print out the configuration file path, without editing");
+    invocation.on_run(c, [editor, print, &invocation] {
+      app::App& app = invocation.app();
+      if (*print) {
+        fmt::print("{}\n", app.template_path().string());
+        return;
+      }
+      app.edit_template(*editor);
+    });
+  }
+  {
+    CLI::App* c = root.add_subcommand("nerdctl", "run nerdctl (requires containerd runtime)");
+    c->alias("nerd");
+    c->alias("n");
+    auto arguments = std::make_shared<std::vector<std::string>>();
+    c->add_option("args", *arguments, "nerdctl arguments, after --")->type_name("");
+    invocation.on_run(c, [&invocation] {
+      invocation.profile();
+      not_built("the containerd runtime (colima nerdctl)");
+    });
+    CLI::App* install = c->add_subcommand("install", "install nerdctl alias script on the host");
+    auto force = std::make_shared<bool>(false);
+    auto path = std::make_shared<std::string>("/usr/local/bin/nerdctl");
+    install->add_flag("-f,--force", *force, "replace existing nerdctl binaries");
+    install->add_option("--path", *path, "path to install nerdctl binary")->capture_default_str();
+    invocation.on_run(install, [&invocation] {
+      invocation.profile();
+      not_built("the containerd runtime (colima nerdctl install)");
+    });
+  }
+  {
+    CLI::App* c = root.add_subcommand("kubernetes", "manage Kubernetes cluster");
+    for (const char* alias : {"kube", "k8s", "k3s", "k"}) {
+      c->alias(alias);
+    }
+    invocation.on_run(c, [] {
+      throw UsageError("'colima kubernetes' needs a command: start, stop, delete or reset");
+    });
+    for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
+             {"start", "start the Kubernetes cluster"},
+             {"stop", "stop the Kubernetes cluster"},
+             {"delete", "delete the Kubernetes cluster"},
+             {"reset", "reset the Kubernetes cluster"}}) {
+      CLI::App* sub = c->add_subcommand(name, help);
+      invocation.on_run(sub, [&invocation] {
+        invocation.profile();
+        not_built("Kubernetes");
+      });
+    }
+  }
+  {
+    CLI::App* c = root.add_subcommand("clone", "clone Colima profile");
+    auto from = std::make_shared<std::string>();
+    auto to = std::make_shared<std::string>();
+    c->add_option("profile", *from, "profile to clone")->required()->type_name("");
+    c->add_option("new-profile", *to, "name of the new profile")->required()->type_name("");
+    invocation.on_run(c, [from, to] {
+      config::Profile::from_name(*from);
+      config::Profile::from_name(*to);
+      not_built("cloning a profile");
+    });
+  }
+  {
+    CLI::App* c = root.add_subcommand("completion", "generate completion script");
+    auto shell = std::make_shared<std::string>();
+    c->add_option("shell", *shell, "bash, zsh, fish or powershell")
+        ->required()
+        ->check(CLI::IsMember({"bash", "zsh", "fish", "powershell"}));
+    const CLI::App* tree = &root;
+    invocation.on_run(c, [shell, tree] { fmt::print("{}", completion_script(*tree, *shell)); });
+  }
+}
+
+} // namespace colima::cli

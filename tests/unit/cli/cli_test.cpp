@@ -1,0 +1,368 @@
+// Black-box tests of the colima binary's command line: flags to settings, precedence,
+// validation messages and exit codes, each run in a fresh HOME.
+#include "colima/process/posix_runner.hpp"
+#include "colima/util/fs.hpp"
+
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace colima::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class ColimaCli : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "colima-cli-test-XXXXXX").string();
+    m_home = ::mkdtemp(pattern.data());
+  }
+  void TearDown() override { fs::remove_all(m_home); }
+
+  process::Result colima(std::vector<std::string> args,
+                         std::map<std::string, std::string> env = {}) {
+    args.insert(args.begin(), COLIMA_BINARY_PATH);
+    env["HOME"] = m_home.string();
+    env["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+    process::Command command{.argv = args,
+                             .env = env,
+                             .unset_env = {"COLIMA_HOME", "COLIMA_PROFILE",
+                                           "COLIMA_DEFAULT_PROFILE", "COLIMA_DEFAULT_RUNTIME",
+                                           "COLIMA_SAVE_CONFIG", "XDG_CONFIG_HOME", "EDITOR",
+                                           "VISUAL"}};
+    return m_runner.run(command);
+  }
+
+  fs::path settings(const std::string& profile = "default") const {
+    return m_home / ".config" / "colima" / profile / "colima.yaml";
+  }
+  std::string settings_text(const std::string& profile = "default") const {
+    return util::read_file(settings(profile)).value_or("<missing>");
+  }
+  void write(const fs::path& path, const std::string& text) { util::atomic_write(path, text); }
+
+  fs::path m_home;
+  process::PosixRunner m_runner;
+};
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+TEST_F(ColimaCli, HelpListsEveryCommandAndTheExitCodes) {
+  auto r = colima({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* command :
+       {"start", "stop", "restart", "delete", "status", "list", "ssh", "ssh-config", "version",
+        "update", "prune", "template", "nerdctl", "kubernetes", "clone", "completion"}) {
+    EXPECT_TRUE(contains(r.out, command)) << command;
+  }
+  EXPECT_TRUE(contains(r.out, "Exit status:"));
+  EXPECT_TRUE(contains(r.out, "--profile"));
+}
+
+TEST_F(ColimaCli, StartHelpListsEveryUpstreamFlag) {
+  auto r = colima({"start", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* flag : {"--runtime",
+                           "-r",
+                           "--activate",
+                           "--cpus",
+                           "-c",
+                           "--cpu-type",
+                           "--memory",
+                           "-m",
+                           "--disk",
+                           "-d",
+                           "--root-disk",
+                           "--arch",
+                           "-a",
+                           "--foreground",
+                           "-f",
+                           "--hostname",
+                           "--disk-image",
+                           "-i",
+                           "--disk-image-mirror",
+                           "--force-disk-image",
+                           "--template",
+                           "--port-forwarder",
+                           "--network-host-addresses",
+                           "--network-address",
+                           "--network-mode",
+                           "--network-interface",
+                           "--network-preferred-route",
+                           "--vm-type",
+                           "-t",
+                           "--vz-rosetta",
+                           "--model-runner",
+                           "--nested-virtualization",
+                           "-z",
+                           "--gateway-address",
+                           "--binfmt",
+                           "--edit",
+                           "-e",
+                           "--editor",
+                           "--save-config",
+                           "--mount",
+                           "-V",
+                           "--mount-type",
+                           "--mount-inotify",
+                           "--ssh-agent",
+                           "-s",
+                           "--ssh-config",
+                           "--ssh-port",
+                           "--kubernetes",
+                           "-k",
+                           "--kubernetes-version",
+                           "--k3s-arg",
+                           "--k3s-listen-port",
+                           "--env",
+                           "--dns",
+                           "-n",
+                           "--dns-host",
+                           "--registry-mirror",
+                           "--downloader"}) {
+    EXPECT_TRUE(contains(r.out, flag)) << flag;
+  }
+}
+
+TEST_F(ColimaCli, AliasesReachTheirCommands) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"ls", "--help"},
+                                        {"exec", "--help"},
+                                        {"x", "--help"},
+                                        {"u", "--help"},
+                                        {"up", "--help"},
+                                        {"tmpl", "--help"},
+                                        {"tpl", "--help"},
+                                        {"t", "--help"},
+                                        {"nerd", "--help"},
+                                        {"n", "install", "--help"},
+                                        {"k8s", "start", "--help"},
+                                        {"k3s", "reset", "--help"},
+                                        {"kube", "stop", "--help"},
+                                        {"k", "delete", "--help"}}) {
+    auto r = colima(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+    EXPECT_TRUE(contains(r.out, "Usage")) << args[0];
+  }
+}
+
+TEST_F(ColimaCli, AnUnknownCommandSuggestsTheNearestAndExitsTwo) {
+  auto r = colima({"strat"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "colima: error: unknown command 'strat' for 'colima', did you mean 'start'?\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(ColimaCli, AnUnknownFlagSuggestsTheNearest) {
+  auto r = colima({"start", "--cpuss", "2"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "colima: error: unknown flag '--cpuss' for 'colima start', did you mean '--cpus'?\n");
+  EXPECT_FALSE(fs::exists(settings()));
+}
+
+TEST_F(ColimaCli, StartSavesTheFlagsAsSettingsBeforeSayingTheVmIsNotBuilt) {
+  auto r = colima({"start",
+                   "--cpus",
+                   "4",
+                   "-m",
+                   "3.5",
+                   "--disk",
+                   "120",
+                   "--runtime",
+                   "containerd",
+                   "--mount",
+                   "/tmp/a:w",
+                   "-V",
+                   "/opt/b:/b",
+                   "--env",
+                   "A=1,B=x y",
+                   "--dns",
+                   "1.1.1.1,8.8.8.8",
+                   "--dns-host",
+                   "example.com=1.2.3.4",
+                   "--k3s-arg",
+                   "--disable=servicelb",
+                   "--activate=false",
+                   "--binfmt=false",
+                   "--hostname",
+                   "devbox",
+                   "--ssh-port",
+                   "2222",
+                   "--cpu-type",
+                   "max"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(contains(r.err, "is not built yet")) << r.err;
+  std::string text = settings_text();
+  for (const char* line :
+       {"\ncpu: 4\n", "\nmemory: 3.5\n", "\ndisk: 120\n", "\nruntime: containerd\n",
+        "  - location: /tmp/a\n    writable: true\n", "  - location: /opt/b\n    mountPoint: /b\n",
+        "\n  A: 1\n", "\n  B: x y\n", "\n  dns: [1.1.1.1, 8.8.8.8]\n",
+        "\n    example.com: 1.2.3.4\n", "\n  k3sArgs: [--disable=servicelb]\n",
+        "\nautoActivate: false\n", "\nbinfmt: false\n", "\nhostname: devbox\n", "\nsshPort: 2222\n",
+        "\ncpuType: max\n"}) {
+    EXPECT_TRUE(contains(text, line)) << line << "\nin:\n" << text;
+  }
+}
+
+TEST_F(ColimaCli, BadValuesAreRefusedAndNothingIsWritten) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"start", "--cpus", "0"}, "invalid number of cpus '0'"},
+           {{"start", "--cpus", "-2"}, "invalid number of cpus '-2'"},
+           {{"start", "--memory", "0"}, "invalid memory '0'"},
+           {{"start", "--disk", "-1"}, "invalid disk size '-1'"},
+           {{"start", "--runtime", "dockr"}, "invalid runtime 'dockr', did you mean 'docker'?"},
+           {{"start", "--arch", "sparc"}, "invalid architecture 'sparc'"},
+           {{"start", "--vm-type", "vz"}, "vm type 'vz' is only available on macOS"},
+           {{"start", "--mount-type", "virtiofs"},
+            "mount type 'virtiofs' is only available on macOS"},
+           {{"start", "--network-address"}, "only available on macOS"},
+           {{"start", "--vz-rosetta"}, "only available on macOS"},
+           {{"start", "--mount", "/a:bad"}, "invalid mount '/a:bad'"},
+           {{"start", "--env", "NOEQUALS"}, "invalid --env 'NOEQUALS': use KEY=VALUE"},
+           {{"start", "--dns", "not-an-ip"}, "invalid DNS resolver 'not-an-ip'"},
+           {{"start", "--cpus", "many"}, "invalid value 'many' for '--cpus': it is not a number"},
+           {{"start", "bad/name"}, "invalid profile name 'bad/name'"},
+           {{"start", "-p", "$(touch /tmp/x)"}, "invalid profile name '$(touch /tmp/x)'"},
+           {{"start", "--hostname", "a`id`"}, "invalid hostname 'a`id`'"},
+       }) {
+    auto r = colima(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args.back() << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, "colima: error: " + c.message) || contains(r.err, c.message))
+        << r.err;
+    EXPECT_FALSE(fs::exists(m_home / ".config" / "colima")) << c.args.back();
+  }
+}
+
+TEST_F(ColimaCli, ACorruptSettingsFileIsReportedWithItsPositionAndLeftAsItWas) {
+  std::string corrupt = "cpu: 2\nmemory: [1,\n";
+  write(settings(), corrupt);
+  auto r = colima({"start", "--cpus", "3"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "colima: error: " + settings().string() + ":3:1: end of sequence flow not found\n");
+  EXPECT_EQ(settings_text(), corrupt);
+}
+
+TEST_F(ColimaCli, FlagsOverrideTheSavedProfileAndKeepTheRestOfIt) {
+  ASSERT_EQ(colima({"start", "--cpus", "6", "--memory", "4"}).exit_code, 3);
+  ASSERT_EQ(colima({"start", "--memory", "3"}).exit_code, 3);
+  std::string text = settings_text();
+  EXPECT_TRUE(contains(text, "\ncpu: 6\n")) << text;
+  EXPECT_TRUE(contains(text, "\nmemory: 3\n")) << text;
+}
+
+TEST_F(ColimaCli, ANewProfileStartsFromTheTemplateUnlessTemplateIsFalse) {
+  write(m_home / ".config/colima/_templates/default.yaml", "cpu: 5\nmemory: 7\n");
+  ASSERT_EQ(colima({"start", "first"}).exit_code, 3);
+  EXPECT_TRUE(contains(settings_text("first"), "\ncpu: 5\n"));
+  ASSERT_EQ(colima({"start", "second", "--template=false"}).exit_code, 3);
+  EXPECT_TRUE(contains(settings_text("second"), "\ncpu: 2\n"));
+}
+
+TEST_F(ColimaCli, SaveConfigFalseWritesNothing) {
+  auto r = colima({"start", "--save-config=false", "--cpus", "3"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_FALSE(fs::exists(settings()));
+}
+
+TEST_F(ColimaCli, TheProfileComesFromTheFlagThenThePositionalThenTheEnvironment) {
+  ASSERT_EQ(colima({"start", "positional", "-p", "flag"}).exit_code, 3);
+  EXPECT_TRUE(fs::exists(settings("flag")));
+  EXPECT_FALSE(fs::exists(settings("positional")));
+  ASSERT_EQ(colima({"start", "colima-second"}).exit_code, 3);
+  EXPECT_TRUE(fs::exists(settings("second")));
+  ASSERT_EQ(colima({"start"}, {{"COLIMA_PROFILE", "fromenv"}}).exit_code, 3);
+  EXPECT_TRUE(fs::exists(settings("fromenv")));
+}
+
+TEST_F(ColimaCli, TheDefaultRuntimeVariableAppliesToANewProfile) {
+  ASSERT_EQ(colima({"start"}, {{"COLIMA_DEFAULT_RUNTIME", "containerd"}}).exit_code, 3);
+  EXPECT_TRUE(contains(settings_text(), "\nruntime: containerd\n"));
+}
+
+TEST_F(ColimaCli, ColimaHomeVariableMovesAllFiles) {
+  fs::path home = m_home / "elsewhere";
+  ASSERT_EQ(colima({"start"}, {{"COLIMA_HOME", home.string()}}).exit_code, 3);
+  EXPECT_TRUE(fs::exists(home / "default" / "colima.yaml"));
+}
+
+TEST_F(ColimaCli, ArchitectureCannotChangeOnceTheVmExists) {
+  write(m_home / ".config/colima/_lima/colima-arm/colima.yaml", "arch: aarch64\n");
+  write(settings("arm"), "arch: aarch64\n");
+  auto r = colima({"start", "arm", "--arch", "x86_64"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "the architecture cannot change once the VM exists")) << r.err;
+  EXPECT_TRUE(contains(r.err, "colima delete arm")) << r.err;
+  EXPECT_EQ(settings_text("arm"), "arch: aarch64\n");
+}
+
+TEST_F(ColimaCli, EditOpensTheEditorAndSavesWhatTheUserWrote) {
+  fs::path editor = m_home / "editor.sh";
+  write(editor, "#!/bin/sh\nsed -i 's/^cpu: .*/cpu: 7/' \"$1\"\n");
+  fs::permissions(editor, fs::perms(0755));
+  auto r = colima({"start", "--edit", "--editor", editor.string()});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(contains(settings_text(), "\ncpu: 7\n"));
+}
+
+TEST_F(ColimaCli, EmptyingTheFileInTheEditorAbortsTheStart) {
+  fs::path editor = m_home / "editor.sh";
+  write(editor, "#!/bin/sh\n: > \"$1\"\n");
+  fs::permissions(editor, fs::perms(0755));
+  auto r = colima({"start", "-e"}, {{"EDITOR", editor.string()}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "colima: error: empty file, startup aborted\n");
+}
+
+TEST_F(ColimaCli, VersionPrintsTheColimaVersion) {
+  auto r = colima({"version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(r.out.starts_with("colima version v0.10.3\n")) << r.out;
+  EXPECT_EQ(colima({"--version"}).out, "colima version v0.10.3\n");
+}
+
+TEST_F(ColimaCli, CompletionScriptsCoverTheCommands) {
+  auto bash = colima({"completion", "bash"});
+  EXPECT_EQ(bash.exit_code, 0);
+  EXPECT_TRUE(contains(bash.out, "complete -F _colima colima"));
+  EXPECT_TRUE(contains(bash.out, "--cpus"));
+  EXPECT_TRUE(contains(colima({"completion", "fish"}).out, "-a start"));
+  EXPECT_TRUE(contains(colima({"completion", "zsh"}).out, "#compdef colima"));
+  EXPECT_EQ(colima({"completion", "tcsh"}).exit_code, 2);
+}
+
+TEST_F(ColimaCli, TemplatePrintShowsTheTemplatePath) {
+  auto r = colima({"template", "--print"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, (m_home / ".config/colima/_templates/default.yaml").string() + "\n");
+}
+
+TEST_F(ColimaCli, CommandsWhoseCapabilityIsNotBuiltExitThreeWithAMessage) {
+  for (const char* command : {"stop", "status", "list", "delete", "ssh", "update", "ssh-config"}) {
+    auto r = colima({command});
+    EXPECT_EQ(r.exit_code, 3) << command;
+    EXPECT_TRUE(contains(r.err, "is not built yet")) << command << ": " << r.err;
+    EXPECT_EQ(r.out, "") << command;
+  }
+}
+
+TEST_F(ColimaCli, PruneRefusesWithoutATerminalUnlessForced) {
+  auto r = colima({"prune"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "pass --force")) << r.err;
+  write(m_home / ".config/colima/_cache/images/x", "data");
+  EXPECT_EQ(colima({"prune", "--force"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(m_home / ".config/colima/_cache"));
+}
+
+} // namespace colima::cli
