@@ -1,0 +1,107 @@
+// The real limactl accepts what colima gives it. These tests skip when limactl is missing,
+// unless COLIMA_REQUIRE_ALL_TIERS=1 (as in CI), where a missing tool is a failure.
+#include "colima/lima/document.hpp"
+#include "colima/lima/version.hpp"
+#include "colima/process/posix_runner.hpp"
+#include "colima/util/fs.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace colima::lima {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class Limactl : public ::testing::Test {
+protected:
+  void SetUp() override {
+    process::Result probe = m_runner.run(process::Command{.argv = {"limactl", "--version"}});
+    if (probe.exit_code == 127 || ::geteuid() == 0) {
+      const char* required = std::getenv("COLIMA_REQUIRE_ALL_TIERS");
+      std::string why =
+          ::geteuid() == 0 ? "running as root (limactl refuses root)" : "limactl is not installed";
+      if (required != nullptr && std::string(required) == "1") {
+        FAIL() << "the contract tier cannot run: " << why;
+      }
+      GTEST_SKIP() << why;
+    }
+    std::string pattern = (fs::temp_directory_path() / "colima-contract-XXXXXX").string();
+    m_dir = ::mkdtemp(pattern.data());
+  }
+  void TearDown() override {
+    if (!m_dir.empty()) {
+      fs::remove_all(m_dir);
+    }
+  }
+
+  process::Result validate(const config::Settings& settings, const config::Profile& profile) {
+    config::Paths paths(m_dir / "home", m_dir / "colima");
+    DocumentInputs inputs{.image_location = (m_dir / "disk.qcow2").string(),
+                          .home = m_dir / "home",
+                          .data_disk = true};
+    fs::path file = m_dir / (profile.id() + ".yaml");
+    util::atomic_write(file, emit_document(render_document(settings, profile, paths, inputs)));
+    return m_runner.run(process::Command{.argv = {"limactl", "validate", file.string()},
+                                         .env = {{"LIMA_HOME", (m_dir / "lima").string()}}});
+  }
+
+  process::PosixRunner m_runner;
+  fs::path m_dir;
+};
+
+} // namespace
+
+TEST_F(Limactl, IsAtLeastTheMinimumVersionColimaSupports) {
+  Version version = check_limactl(m_runner);
+  EXPECT_GE(version, k_minimum_version);
+}
+
+TEST_F(Limactl, ValidatesTheDocumentRenderedFromDefaultSettings) {
+  process::Result result = validate(config::Settings{}, config::Profile());
+  EXPECT_TRUE(result.ok()) << result.err;
+}
+
+TEST_F(Limactl, ValidatesTheDocumentsOfEveryRuntimeAndArchitecture) {
+  for (const char* runtime : {"docker", "containerd", "none"}) {
+    for (const char* arch : {"x86_64", "aarch64"}) {
+      config::Settings settings;
+      settings.runtime = runtime;
+      settings.arch = arch;
+      process::Result result = validate(settings, config::Profile::from_name("contract"));
+      EXPECT_TRUE(result.ok()) << runtime << " " << arch << ": " << result.err;
+    }
+  }
+}
+
+TEST_F(Limactl, ValidatesADocumentWithEverySettingChanged) {
+  config::Settings s;
+  s.cpu = 3;
+  s.memory = 1.5;
+  s.root_disk = 12;
+  s.cpu_type = "qemu64";
+  s.mount_type = "9p";
+  s.mounts = std::vector<config::Mount>{{"/tmp", "/host-tmp", true}, {"~/src", "", false}};
+  s.ssh_port = 2222;
+  s.forward_agent = true;
+  s.env = {{"A", "1"}};
+  s.network.dns = {"1.1.1.1"};
+  s.network.dns_hosts = {{"example.com", "1.2.3.4"}};
+  s.port_forwarder = "none";
+  s.provision = {{"system", "echo hi"}, {"user", "echo user"}};
+  process::Result result = validate(s, config::Profile::from_name("everything"));
+  EXPECT_TRUE(result.ok()) << result.err;
+}
+
+TEST_F(Limactl, RefusesABrokenDocumentSoTheContractCanFail) {
+  fs::path file = m_dir / "broken.yaml";
+  util::atomic_write(file, "vmType: qemu\ncpus: -4\nimages: []\n");
+  process::Result result = m_runner.run(process::Command{
+      .argv = {"limactl", "validate", file.string()}, .env = {{"LIMA_HOME", m_dir.string()}}});
+  EXPECT_FALSE(result.ok());
+}
+
+} // namespace colima::lima
