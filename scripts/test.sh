@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Sets up the machine, builds colima and runs every test tier (unit, contract), failing when a
+# tier cannot run. Run it as root on a fresh Debian 12 machine (it then builds and tests as the
+# ordinary user that scripts/setup.sh creates, since limactl refuses root), or as a user with
+# sudo. `.ci/run` calls this script.
+set -euo pipefail
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+user=${COLIMA_DEV_USER:-colima}
+work=${COLIMA_TEST_WORK:-/var/tmp/colima-test}
+
+say() { printf 'test: %s\n' "$*" >&2; }
+die() { printf 'test: error: %s\n' "$*" >&2; exit 1; }
+
+# Copies the source tree (tracked and untracked, not ignored files) to a directory the test
+# user owns, so that the build and the tests run without root.
+copy_sources() {
+  rm -rf "$work/src"
+  mkdir -p "$work/src"
+  if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
+    (cd "$src" && git ls-files -z --cached --others --exclude-standard |
+      tar --null -T - -cf -) | tar -xf - -C "$work/src"
+  else
+    (cd "$src" && tar --exclude=./build -cf - .) | tar -xf - -C "$work/src"
+  fi
+  chown -R "$user:" "$work"
+}
+
+# As the test user: build with warnings as errors, check formatting, run every tier.
+run_tiers() {
+  local build="$work/build"
+  say "building in $build"
+  COLIMA_WERROR=ON bash "$work/src/scripts/build.sh" "$build"
+  say "checking formatting"
+  (cd "$work/src" && find src include tests -name '*.cpp' -o -name '*.hpp' |
+    xargs clang-format --dry-run --Werror) || die "clang-format found unformatted code"
+  say "running the unit and contract tiers"
+  COLIMA_REQUIRE_ALL_TIERS=1 ctest --test-dir "$build" -L 'unit|contract' \
+    --output-on-failure --no-tests=error -j2
+}
+
+if [ "${1:-}" = "--as-user" ]; then
+  run_tiers
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  sudo COLIMA_DEV_USER="$user" bash "$src/scripts/setup.sh"
+  user=$(id -un)
+  work="$src/build-test"
+  mkdir -p "$work"
+  rm -rf "$work/src" && ln -s "$src" "$work/src"
+  run_tiers
+  exit 0
+fi
+
+bash "$src/scripts/setup.sh"
+id "$user" >/dev/null 2>&1 || die "the test user '$user' does not exist after setup"
+copy_sources
+runuser -u "$user" -- env HOME="/home/$user" bash "$work/src/scripts/test.sh" --as-user
+
+say "checking that colima refuses to run as root"
+out=$("$work/build/colima" status 2>&1) && die "colima ran as root"
+case "$out" in
+  *"colima must not be run as root"*) say "ok: $out" ;;
+  *) die "unexpected output as root: $out" ;;
+esac
