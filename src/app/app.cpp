@@ -72,12 +72,8 @@ void App::start(const config::Profile& profile, const StartRequest& request) {
     }
   }
   m_progress.stage("starting " + profile.display_name());
-  throw NotImplementedError(
-      "booting the virtual machine is not built yet: the settings were "
-      "checked" +
-      std::string(request.save_config
-                      ? " and saved to '" + m_paths.settings_file(profile).string() + "'"
-                      : ""));
+  boot(profile, settings);
+  m_progress.info("done");
 }
 
 void App::edit_template(const std::string& editor) {

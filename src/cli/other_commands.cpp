@@ -1,3 +1,4 @@
+#include "colima/config/settings.hpp"
 #include "colima/util/error.hpp"
 #include "invocation.hpp"
 
@@ -109,6 +110,28 @@ void add_other_commands(CLI::App& root, Invocation& invocation) {
       config::Profile::from_name(*from);
       config::Profile::from_name(*to);
       not_built("cloning a profile");
+    });
+  }
+  {
+    CLI::App* c = root.add_subcommand("image", "build and list guest disk images (Linux)");
+    invocation.on_run(c, [] { throw UsageError("'colima image' needs a command: build or list"); });
+    CLI::App* build = c->add_subcommand("build", "build a guest image from Debian packages");
+    auto arch = std::make_shared<std::string>(config::host_arch());
+    auto runtime = std::make_shared<std::string>("docker");
+    auto suite = std::make_shared<std::string>();
+    build->add_option("-a,--arch", *arch, "architecture (aarch64, x86_64)")->capture_default_str();
+    build->add_option("-r,--runtime", *runtime, "container runtime (docker, containerd, none)")
+        ->capture_default_str();
+    build->add_option("--suite", *suite, "Debian suite (default: $COLIMA_IMAGE_SUITE or trixie)");
+    invocation.on_run(build, [arch, runtime, suite, &invocation] {
+      invocation.app().build_image(*arch, *runtime, *suite);
+    });
+    CLI::App* list = c->add_subcommand("list", "list the built guest images");
+    list->alias("ls");
+    invocation.on_run(list, [&invocation] {
+      for (const auto& line : invocation.app().list_images()) {
+        fmt::print("{}\n", line);
+      }
     });
   }
   {

@@ -193,6 +193,9 @@ int run(int argc, char** argv) {
     }
     configure_logging(invocation);
     return run_command(root, invocation, show_version);
+  } catch (const ExitStatus& status) {
+    std::fflush(stdout);
+    return status.exit_code();
   } catch (const Error& error) {
     std::fflush(stdout);
     fmt::print(stderr, "colima: error: {}\n", error.what());

@@ -84,7 +84,7 @@ TEST_F(Limactl, ValidatesADocumentWithEverySettingChanged) {
   s.root_disk = 12;
   s.cpu_type = "qemu64";
   s.mount_type = "9p";
-  s.mounts = std::vector<config::Mount>{{"/tmp", "/host-tmp", true}, {"~/src", "", false}};
+  s.mounts = std::vector<config::Mount>{{"/var/tmp", "/host-tmp", true}, {"~/src", "", false}};
   s.ssh_port = 2222;
   s.forward_agent = true;
   s.env = {{"A", "1"}};

@@ -9,8 +9,10 @@
 #include "colima/util/progress.hpp"
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace colima::app {
 
@@ -30,6 +32,41 @@ struct StartRequest {
   bool foreground = false;
 };
 
+// A profile's state as `colima status` reports it.
+struct Status {
+  // Running, Stopped, Broken, or another state Lima names.
+  std::string status;
+  std::string display_name;
+  std::string driver = "QEMU";
+  std::string arch;
+  std::string runtime;
+  std::string mount_type;
+  std::string docker_socket;
+  std::string containerd_socket;
+  std::string buildkitd_socket;
+  bool kubernetes = false;
+  int cpu = 0;
+  std::int64_t memory = 0;
+  std::int64_t disk = 0;
+
+  // Upstream's keys, in upstream's order, plus `status`.
+  nlohmann::json to_json() const;
+};
+
+// One row of `colima list`.
+struct ListEntry {
+  std::string name;
+  std::string status;
+  std::string arch;
+  int cpus = 0;
+  std::int64_t memory = 0;
+  std::int64_t disk = 0;
+  std::string address;
+  std::string runtime;
+
+  nlohmann::json to_json() const;
+};
+
 // colima's operations, one method per user-visible action. The command line maps flags onto
 // these calls and does nothing else; everything that runs a program goes through the runner.
 class App {
@@ -46,6 +83,34 @@ public:
   // Prepares and saves the settings (and lets the user edit them with --edit), then starts
   // the VM.
   void start(const config::Profile& profile, const StartRequest& request);
+
+  // Stops the VM (`--force`: without a graceful shutdown). Says so when it is not running.
+  void stop(const config::Profile& profile, bool force);
+
+  // Stops and starts the VM with its saved settings.
+  void restart(const config::Profile& profile, bool force);
+
+  // Deletes the VM and its settings; with data, also the container data disk.
+  void remove(const config::Profile& profile, bool data);
+
+  // The profile's status; nullopt when the profile has no VM.
+  std::optional<Status> status(const config::Profile& profile);
+
+  // Every colima VM, or only the given profile's.
+  std::vector<ListEntry> list(const std::optional<config::Profile>& only);
+
+  // Runs argv in the VM (a login shell when empty) on the user's terminal; returns its exit
+  // status.
+  int ssh(const config::Profile& profile, const std::vector<std::string>& argv);
+
+  // The SSH client configuration of the VM, its Host named after the instance.
+  std::string ssh_config(const config::Profile& profile);
+
+  // Builds the guest image for the architecture and runtime.
+  void build_image(const std::string& arch, const std::string& runtime, const std::string& suite);
+
+  // The guest images in the cache.
+  std::vector<std::string> list_images();
 
   // The path of the template new profiles start from.
   std::filesystem::path template_path() const { return m_paths.template_file(); }
@@ -69,6 +134,12 @@ private:
                                                  const std::string& header,
                                                  const config::Settings& settings);
   std::vector<std::string> editor_argv(const std::string& editor) const;
+  // Boots the VM of a profile with the given settings: creates it or resumes it.
+  void boot(const config::Profile& profile, const config::Settings& settings);
+  // The guest disk image for a new VM: --disk-image, the cache, or a fresh build.
+  std::string choose_image(const config::Settings& settings, const std::string& arch);
+  // The VM must exist and run; returns its instance, else throws naming the profile.
+  void require_running(const config::Profile& profile);
 
   process::Runner& m_runner;
   util::Environment m_environment;

@@ -32,4 +32,11 @@ public:
   explicit NotImplementedError(const std::string& message) : Error(message, 3) {}
 };
 
+// Ends colima with a given exit status and no message (e.g. `colima ssh` passing on the
+// remote command's status, `colima status` saying the VM is stopped).
+class ExitStatus : public Error {
+public:
+  explicit ExitStatus(int status) : Error("", status) {}
+};
+
 } // namespace colima

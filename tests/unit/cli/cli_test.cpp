@@ -18,6 +18,10 @@ protected:
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "colima-cli-test-XXXXXX").string();
     m_home = ::mkdtemp(pattern.data());
+    // A limactl too old to use: every start stops right after the settings are saved, at
+    // the limactl check, whatever Lima the machine has.
+    util::atomic_write(m_home / "bin" / "limactl", "#!/bin/sh\necho 'limactl version 1.0.0'\n",
+                       fs::perms(0755));
   }
   void TearDown() override { fs::remove_all(m_home); }
 
@@ -25,7 +29,7 @@ protected:
                          std::map<std::string, std::string> env = {}) {
     args.insert(args.begin(), COLIMA_BINARY_PATH);
     env["HOME"] = m_home.string();
-    env["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+    env["PATH"] = (m_home / "bin").string() + ":/usr/bin:/bin";
     process::Command command{.argv = args,
                              .env = env,
                              .unset_env = {"COLIMA_HOME", "COLIMA_PROFILE",
@@ -46,6 +50,9 @@ protected:
   fs::path m_home;
   process::PosixRunner m_runner;
 };
+
+// The exit status of a start that saved its settings and stopped at the fake, old limactl.
+constexpr int k_stopped_at_limactl = 1;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -166,7 +173,7 @@ TEST_F(ColimaCli, AnUnknownFlagSuggestsTheNearest) {
   EXPECT_FALSE(fs::exists(settings()));
 }
 
-TEST_F(ColimaCli, StartSavesTheFlagsAsSettingsBeforeSayingTheVmIsNotBuilt) {
+TEST_F(ColimaCli, StartSavesTheFlagsAsSettingsBeforeCheckingLimactl) {
   auto r = colima({"start",
                    "--cpus",
                    "4",
@@ -196,8 +203,8 @@ TEST_F(ColimaCli, StartSavesTheFlagsAsSettingsBeforeSayingTheVmIsNotBuilt) {
                    "2222",
                    "--cpu-type",
                    "max"});
-  EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_TRUE(contains(r.err, "is not built yet")) << r.err;
+  EXPECT_EQ(r.exit_code, k_stopped_at_limactl) << r.err;
+  EXPECT_TRUE(contains(r.err, "limactl 1.0.0 is older than the minimum 2.0.0")) << r.err;
   std::string text = settings_text();
   for (const char* line :
        {"\ncpu: 4\n", "\nmemory: 3.5\n", "\ndisk: 120\n", "\nruntime: containerd\n",
@@ -254,8 +261,8 @@ TEST_F(ColimaCli, ACorruptSettingsFileIsReportedWithItsPositionAndLeftAsItWas) {
 }
 
 TEST_F(ColimaCli, FlagsOverrideTheSavedProfileAndKeepTheRestOfIt) {
-  ASSERT_EQ(colima({"start", "--cpus", "6", "--memory", "4"}).exit_code, 3);
-  ASSERT_EQ(colima({"start", "--memory", "3"}).exit_code, 3);
+  ASSERT_EQ(colima({"start", "--cpus", "6", "--memory", "4"}).exit_code, k_stopped_at_limactl);
+  ASSERT_EQ(colima({"start", "--memory", "3"}).exit_code, k_stopped_at_limactl);
   std::string text = settings_text();
   EXPECT_TRUE(contains(text, "\ncpu: 6\n")) << text;
   EXPECT_TRUE(contains(text, "\nmemory: 3\n")) << text;
@@ -263,36 +270,37 @@ TEST_F(ColimaCli, FlagsOverrideTheSavedProfileAndKeepTheRestOfIt) {
 
 TEST_F(ColimaCli, ANewProfileStartsFromTheTemplateUnlessTemplateIsFalse) {
   write(m_home / ".config/colima/_templates/default.yaml", "cpu: 5\nmemory: 7\n");
-  ASSERT_EQ(colima({"start", "first"}).exit_code, 3);
+  ASSERT_EQ(colima({"start", "first"}).exit_code, k_stopped_at_limactl);
   EXPECT_TRUE(contains(settings_text("first"), "\ncpu: 5\n"));
-  ASSERT_EQ(colima({"start", "second", "--template=false"}).exit_code, 3);
+  ASSERT_EQ(colima({"start", "second", "--template=false"}).exit_code, k_stopped_at_limactl);
   EXPECT_TRUE(contains(settings_text("second"), "\ncpu: 2\n"));
 }
 
 TEST_F(ColimaCli, SaveConfigFalseWritesNothing) {
   auto r = colima({"start", "--save-config=false", "--cpus", "3"});
-  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.exit_code, k_stopped_at_limactl);
   EXPECT_FALSE(fs::exists(settings()));
 }
 
 TEST_F(ColimaCli, TheProfileComesFromTheFlagThenThePositionalThenTheEnvironment) {
-  ASSERT_EQ(colima({"start", "positional", "-p", "flag"}).exit_code, 3);
+  ASSERT_EQ(colima({"start", "positional", "-p", "flag"}).exit_code, k_stopped_at_limactl);
   EXPECT_TRUE(fs::exists(settings("flag")));
   EXPECT_FALSE(fs::exists(settings("positional")));
-  ASSERT_EQ(colima({"start", "colima-second"}).exit_code, 3);
+  ASSERT_EQ(colima({"start", "colima-second"}).exit_code, k_stopped_at_limactl);
   EXPECT_TRUE(fs::exists(settings("second")));
-  ASSERT_EQ(colima({"start"}, {{"COLIMA_PROFILE", "fromenv"}}).exit_code, 3);
+  ASSERT_EQ(colima({"start"}, {{"COLIMA_PROFILE", "fromenv"}}).exit_code, k_stopped_at_limactl);
   EXPECT_TRUE(fs::exists(settings("fromenv")));
 }
 
 TEST_F(ColimaCli, TheDefaultRuntimeVariableAppliesToANewProfile) {
-  ASSERT_EQ(colima({"start"}, {{"COLIMA_DEFAULT_RUNTIME", "containerd"}}).exit_code, 3);
+  ASSERT_EQ(colima({"start"}, {{"COLIMA_DEFAULT_RUNTIME", "containerd"}}).exit_code,
+            k_stopped_at_limactl);
   EXPECT_TRUE(contains(settings_text(), "\nruntime: containerd\n"));
 }
 
 TEST_F(ColimaCli, ColimaHomeVariableMovesAllFiles) {
   fs::path home = m_home / "elsewhere";
-  ASSERT_EQ(colima({"start"}, {{"COLIMA_HOME", home.string()}}).exit_code, 3);
+  ASSERT_EQ(colima({"start"}, {{"COLIMA_HOME", home.string()}}).exit_code, k_stopped_at_limactl);
   EXPECT_TRUE(fs::exists(home / "default" / "colima.yaml"));
 }
 
@@ -311,7 +319,7 @@ TEST_F(ColimaCli, EditOpensTheEditorAndSavesWhatTheUserWrote) {
   write(editor, "#!/bin/sh\nsed -i 's/^cpu: .*/cpu: 7/' \"$1\"\n");
   fs::permissions(editor, fs::perms(0755));
   auto r = colima({"start", "--edit", "--editor", editor.string()});
-  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.exit_code, k_stopped_at_limactl) << r.err;
   EXPECT_TRUE(contains(settings_text(), "\ncpu: 7\n"));
 }
 
@@ -348,8 +356,12 @@ TEST_F(ColimaCli, TemplatePrintShowsTheTemplatePath) {
 }
 
 TEST_F(ColimaCli, CommandsWhoseCapabilityIsNotBuiltExitThreeWithAMessage) {
-  for (const char* command : {"stop", "status", "list", "delete", "ssh", "update", "ssh-config"}) {
-    auto r = colima({command});
+  for (const char* command : {"update", "nerdctl", "clone"}) {
+    std::vector<std::string> args = {command};
+    if (std::string(command) == "clone") {
+      args = {"clone", "a", "b"};
+    }
+    auto r = colima(args);
     EXPECT_EQ(r.exit_code, 3) << command;
     EXPECT_TRUE(contains(r.err, "is not built yet")) << command << ": " << r.err;
     EXPECT_EQ(r.out, "") << command;

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace colima::image {
+
+// Which guest image: Debian suite, architecture and the container runtime it carries.
+struct ImageSpec {
+  std::string suite = "trixie";
+  std::string arch;
+  std::string runtime;
+
+  // The cache directory name, e.g. `trixie-x86_64-docker`.
+  std::string key() const { return suite + "-" + arch + "-" + runtime; }
+};
+
+// What colima records about a built image, in manifest.json beside the disk.
+struct Manifest {
+  ImageSpec spec;
+  std::string sha256;
+  std::uintmax_t size = 0;
+  std::string kernel_version;
+  std::string built_at;
+  std::map<std::string, std::string> packages;
+
+  nlohmann::json to_json() const;
+  // Throws colima::Error for a manifest that lacks the fields colima needs.
+  static Manifest from_json(const nlohmann::json& json);
+};
+
+// An image in the cache, ready to boot.
+struct CachedImage {
+  std::filesystem::path dir;
+  Manifest manifest;
+
+  std::filesystem::path disk() const { return dir / "disk.qcow2"; }
+  std::filesystem::path kernel() const { return dir / "vmlinuz"; }
+};
+
+// The guest images colima built, under <COLIMA_HOME>/_cache/images/<key>/.
+class Store {
+public:
+  explicit Store(std::filesystem::path root);
+
+  const std::filesystem::path& root() const { return m_root; }
+  // The image for the spec when it is complete (manifest and disk present).
+  std::optional<CachedImage> find(const ImageSpec& spec) const;
+  // Every complete image, by key.
+  std::vector<CachedImage> list() const;
+  // Moves a finished build directory into place atomically, replacing an older build.
+  CachedImage install(const std::filesystem::path& build_dir, const Manifest& manifest);
+
+private:
+  std::filesystem::path m_root;
+};
+
+} // namespace colima::image

@@ -1,0 +1,193 @@
+// What runs: status, list, ssh and ssh-config.
+#include "colima/app/app.hpp"
+#include "colima/config/settings_file.hpp"
+#include "colima/lima/driver.hpp"
+#include "colima/util/error.hpp"
+#include "colima/util/fs.hpp"
+#include "colima/util/strings.hpp"
+
+#include <fmt/format.h>
+
+namespace colima::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::int64_t k_gib = 1024LL * 1024 * 1024;
+
+std::string socket_uri(const fs::path& path) {
+  return "unix://" + path.string();
+}
+
+bool is_colima_instance(const std::string& name) {
+  return name == "colima" || name.starts_with("colima-");
+}
+
+std::string short_name(const std::string& instance) {
+  return instance == "colima" ? "default" : instance.substr(7);
+}
+} // namespace
+
+nlohmann::json Status::to_json() const {
+  nlohmann::ordered_json json;
+  json["display_name"] = display_name;
+  json["status"] = status;
+  json["driver"] = driver;
+  json["arch"] = arch;
+  json["runtime"] = runtime;
+  json["mount_type"] = mount_type;
+  if (!docker_socket.empty()) {
+    json["docker_socket"] = docker_socket;
+  }
+  if (!containerd_socket.empty()) {
+    json["containerd_socket"] = containerd_socket;
+  }
+  if (!buildkitd_socket.empty()) {
+    json["buildkitd_socket"] = buildkitd_socket;
+  }
+  json["kubernetes"] = kubernetes;
+  json["cpu"] = cpu;
+  json["memory"] = memory;
+  json["disk"] = disk;
+  return nlohmann::json::parse(json.dump());
+}
+
+nlohmann::json ListEntry::to_json() const {
+  nlohmann::ordered_json json;
+  json["name"] = name;
+  if (!status.empty()) {
+    json["status"] = status;
+  }
+  if (!arch.empty()) {
+    json["arch"] = arch;
+  }
+  if (cpus != 0) {
+    json["cpus"] = cpus;
+  }
+  if (memory != 0) {
+    json["memory"] = memory;
+  }
+  if (disk != 0) {
+    json["disk"] = disk;
+  }
+  if (!address.empty()) {
+    json["address"] = address;
+  }
+  if (!runtime.empty()) {
+    json["runtime"] = runtime;
+  }
+  return nlohmann::json::parse(json.dump());
+}
+
+std::optional<Status> App::status(const config::Profile& profile) {
+  lima::Driver driver(m_runner, m_paths);
+  auto instance = driver.find(profile);
+  if (!instance) {
+    return std::nullopt;
+  }
+  Status status;
+  status.status = instance->status;
+  status.display_name = profile.display_name();
+  status.arch = instance->arch;
+  status.cpu = instance->cpus;
+  status.memory = instance->memory;
+  status.disk = instance->disk;
+  if (auto state = config::load_settings(m_paths.state_file(profile))) {
+    const config::Settings& s = state->settings;
+    status.runtime = s.runtime;
+    status.mount_type = s.mount_type;
+    status.disk = s.disk * k_gib;
+    fs::path dir = m_paths.profile_dir(profile);
+    if (s.runtime == "docker") {
+      status.docker_socket = socket_uri(dir / "docker.sock");
+      status.containerd_socket = socket_uri(dir / "containerd.sock");
+    } else if (s.runtime == "containerd") {
+      status.containerd_socket = socket_uri(dir / "containerd.sock");
+      status.buildkitd_socket = socket_uri(dir / "buildkitd.sock");
+    }
+  }
+  return status;
+}
+
+std::vector<ListEntry> App::list(const std::optional<config::Profile>& only) {
+  lima::Driver driver(m_runner, m_paths);
+  std::vector<ListEntry> entries;
+  for (const auto& instance : driver.list()) {
+    if (!is_colima_instance(instance.name) || (only && instance.name != only->id())) {
+      continue;
+    }
+    ListEntry entry;
+    entry.name = short_name(instance.name);
+    entry.status = instance.status;
+    entry.arch = instance.arch;
+    entry.cpus = instance.cpus;
+    entry.memory = instance.memory;
+    entry.disk = instance.disk;
+    config::Profile profile = config::Profile::from_name(entry.name);
+    if (auto state = config::load_settings(m_paths.state_file(profile))) {
+      entry.runtime = state->settings.runtime;
+      if (state->settings.kubernetes.enabled) {
+        entry.runtime += "+k3s";
+      }
+      entry.disk = state->settings.disk * k_gib;
+    }
+    entries.push_back(entry);
+  }
+  return entries;
+}
+
+int App::ssh(const config::Profile& profile, const std::vector<std::string>& argv) {
+  lima::Driver driver(m_runner, m_paths);
+  auto instance = driver.find(profile);
+  if (!instance || !instance->running()) {
+    throw Error(profile.display_name() + " is not running");
+  }
+  std::optional<std::string> workdir;
+  std::error_code error;
+  fs::path cwd = fs::current_path(error);
+  std::optional<config::Settings> state;
+  if (auto loaded = config::load_settings(m_paths.state_file(profile))) {
+    state = loaded->settings;
+  }
+  if (!error && state && state->mounts) {
+    std::vector<config::Mount> mounts = *state->mounts;
+    if (mounts.empty()) {
+      mounts.push_back(config::Mount{.location = m_paths.home().string()});
+    }
+    for (const auto& mount : mounts) {
+      std::string location = mount.location == "~" ? m_paths.home().string()
+                             : mount.location.starts_with("~/")
+                                 ? (m_paths.home() / mount.location.substr(2)).string()
+                                 : mount.location;
+      std::string here = cwd.string();
+      if (mount.mount_point.empty() && (here == location || here.starts_with(location + "/"))) {
+        workdir = here;
+        break;
+      }
+    }
+  }
+  return driver.shell_interactive(profile, argv, workdir);
+}
+
+std::string App::ssh_config(const config::Profile& profile) {
+  fs::path file = m_paths.instance_dir(profile) / "ssh.config";
+  auto text = util::read_file(file);
+  if (!text) {
+    throw Error(fmt::format("no SSH config for {}: '{}' does not exist (is the VM created?)",
+                            profile.display_name(), file.string()));
+  }
+  std::string out;
+  for (const auto& line : util::split(*text, '\n')) {
+    if (line.starts_with("Host ")) {
+      out += "Host " + profile.id() + "\n";
+    } else {
+      out += line + "\n";
+    }
+  }
+  while (out.ends_with("\n\n")) {
+    out.pop_back();
+  }
+  return out;
+}
+
+} // namespace colima::app

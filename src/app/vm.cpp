@@ -1,0 +1,230 @@
+// The VM's lifecycle: boot (create or resume), stop, restart, delete.
+#include "colima/app/app.hpp"
+#include "colima/config/settings_file.hpp"
+#include "colima/host/accelerator.hpp"
+#include "colima/image/builder.hpp"
+#include "colima/lima/document.hpp"
+#include "colima/lima/driver.hpp"
+#include "colima/lima/start_monitor.hpp"
+#include "colima/lima/version.hpp"
+#include "colima/util/error.hpp"
+#include "colima/util/fs.hpp"
+#include "colima/util/strings.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace colima::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string suite_of(const util::Environment& environment) {
+  return environment.get_non_empty("COLIMA_IMAGE_SUITE").value_or("trixie");
+}
+
+// Lima's user-v2 network with colima's gateway, as upstream writes it before every start.
+void write_networks(const config::Paths& paths, const config::Settings& settings) {
+  YAML::Node network(YAML::NodeType::Map);
+  network["mode"] = "user-v2";
+  network["gateway"] = settings.network.gateway_address;
+  network["netmask"] = "255.255.255.0";
+  YAML::Node root(YAML::NodeType::Map);
+  root["networks"]["user-v2"] = network;
+  util::atomic_write(paths.lima_home() / "_config" / "networks.yaml", lima::emit_document(root),
+                     fs::perms(0644));
+}
+
+} // namespace
+
+std::string App::choose_image(const config::Settings& settings, const std::string& arch) {
+  if (!settings.disk_image.empty()) {
+    fs::path image = settings.disk_image;
+    std::error_code error;
+    if (!fs::is_regular_file(image, error)) {
+      throw UsageError(fmt::format("invalid disk image '{}': no such file", image.string()));
+    }
+    process::Result info = m_runner.run(
+        process::Command{.argv = {"qemu-img", "info", "--output=json", image.string()}});
+    nlohmann::json json = nlohmann::json::parse(info.out, nullptr, false);
+    std::string format = json.is_object() ? json.value("format", "") : "";
+    if (!info.ok() || (format != "raw" && format != "qcow2")) {
+      throw UsageError(
+          fmt::format("invalid disk image '{}': {}", image.string(),
+                      info.ok() ? "not a raw or qcow2 disk image" : util::trim(info.err)));
+    }
+    return fs::absolute(image).string();
+  }
+  image::Store store(m_paths.cache_dir() / "images");
+  image::ImageSpec spec{suite_of(m_environment), arch, settings.runtime};
+  if (auto cached = store.find(spec)) {
+    return cached->disk().string();
+  }
+  if (!settings.disk_image_mirror.empty()) {
+    m_progress.warn("downloading guest images is not built yet: building '" + spec.key() +
+                    "' locally instead");
+  }
+  image::Builder builder(m_runner, store, m_progress);
+  return builder.build(spec, image::debian_mirror(m_environment)).disk().string();
+}
+
+void App::boot(const config::Profile& profile, const config::Settings& settings) {
+  lima::check_limactl(m_runner);
+  lima::Driver driver(m_runner, m_paths);
+  std::optional<lima::Instance> instance = driver.find(profile);
+  if (instance && instance->running()) {
+    m_progress.info(profile.display_name() + " is already running");
+    return;
+  }
+  std::string arch = config::normalize_arch(settings.arch).value_or(config::host_arch());
+  std::string host = config::host_arch();
+  host::KvmProbe probe;
+  probe.qemu = arch == "aarch64" ? "qemu-system-aarch64" : "qemu-system-x86_64";
+  image::Store store(m_paths.cache_dir() / "images");
+  if (auto cached = store.find(image::ImageSpec{suite_of(m_environment), arch, settings.runtime})) {
+    probe.kernel = cached->kernel();
+  }
+  host::AcceleratorChoice accelerator = host::choose_accelerator(
+      m_runner, m_environment.get_non_empty("COLIMA_ACCELERATOR").value_or("auto"), arch, host,
+      settings.cpu_type, probe);
+  if (!accelerator.warning.empty()) {
+    m_progress.warn(accelerator.warning);
+  }
+
+  fs::path instance_dir = m_paths.instance_dir(profile);
+  bool data_disk = settings.runtime != "none";
+  lima::DocumentInputs inputs{.image_location = "", .home = m_paths.home(), .data_disk = data_disk};
+  process::Command options;
+  options.env = accelerator.lima_environment;
+  lima::StartMonitor monitor(instance_dir,
+                             [this](const std::string& stage) { m_progress.stage(stage); });
+  monitor.attach(options);
+  auto timeout = accelerator.accelerator == host::Accelerator::kvm ? std::chrono::minutes(10)
+                                                                   : std::chrono::minutes(30);
+  options.timeout = timeout + std::chrono::minutes(1);
+  std::optional<config::Settings> state;
+  if (auto loaded = config::load_settings(m_paths.state_file(profile))) {
+    state = loaded->settings;
+  }
+  util::create_directories(m_paths.profile_dir(profile));
+  write_networks(m_paths, settings);
+  try {
+    if (!instance) {
+      inputs.image_location = choose_image(settings, arch);
+      if (data_disk && !driver.data_disk_exists(profile)) {
+        m_progress.stage(fmt::format("creating the {}GiB data disk", settings.disk));
+        driver.create_data_disk(profile, settings.disk);
+      }
+      YAML::Node document = lima::render_document(settings, profile, m_paths, inputs);
+      fs::path file = m_paths.profile_dir(profile) / "lima.yaml";
+      util::atomic_write(file, lima::emit_document(document));
+      m_progress.stage("creating the VM");
+      driver.create(profile, file, options);
+    } else {
+      if (data_disk && state && settings.disk > state->disk) {
+        m_progress.stage(fmt::format("growing the data disk to {}GiB", settings.disk));
+        driver.resize_data_disk(profile, settings.disk);
+      }
+      fs::path file = instance_dir / "lima.yaml";
+      YAML::Node existing = YAML::LoadFile(file.string());
+      YAML::Node document = lima::render_document(settings, profile, m_paths, inputs);
+      document["images"] = existing["images"];
+      util::atomic_write(file, lima::emit_document(document));
+      m_progress.stage("starting the VM");
+      driver.resume(profile, options);
+    }
+  } catch (const process::ProcessError& error) {
+    std::string cause = monitor.root_cause();
+    throw Error(fmt::format("{}{}; see '{}'", error.what(),
+                            cause.empty() ? "" : " (cause: " + cause + ")",
+                            (instance_dir / "ha.stderr.log").string()));
+  }
+  config::save_settings(m_paths.state_file(profile), settings);
+}
+
+void App::require_running(const config::Profile& profile) {
+  lima::Driver driver(m_runner, m_paths);
+  auto instance = driver.find(profile);
+  if (!instance || !instance->running()) {
+    throw Error(profile.display_name() + " is not running");
+  }
+}
+
+void App::stop(const config::Profile& profile, bool force) {
+  lima::Driver driver(m_runner, m_paths);
+  auto instance = driver.find(profile);
+  if (!instance) {
+    throw Error(profile.display_name() + " does not exist");
+  }
+  if (!instance->running() && !force) {
+    m_progress.info(profile.display_name() + " is not running");
+    return;
+  }
+  m_progress.stage("stopping " + profile.display_name());
+  driver.stop(profile, force);
+  m_progress.info("done");
+}
+
+void App::restart(const config::Profile& profile, bool force) {
+  lima::Driver driver(m_runner, m_paths);
+  if (!driver.find(profile)) {
+    throw Error(profile.display_name() + " does not exist: start it with 'colima start" +
+                (profile.is_default() ? std::string() : " " + profile.short_name()) + "'");
+  }
+  stop(profile, force);
+  auto saved = config::load_settings(m_paths.settings_file(profile));
+  boot(profile, saved ? saved->settings : config::Settings{});
+  m_progress.info("done");
+}
+
+void App::remove(const config::Profile& profile, bool data) {
+  lima::Driver driver(m_runner, m_paths);
+  auto instance = driver.find(profile);
+  if (instance) {
+    m_progress.stage("deleting " + profile.display_name());
+    driver.remove(profile);
+  } else if (!data) {
+    m_progress.info(profile.display_name() + " does not exist");
+  }
+  if (data && driver.data_disk_exists(profile)) {
+    m_progress.stage("deleting the container data disk");
+    driver.delete_data_disk(profile);
+  }
+  std::error_code error;
+  fs::remove_all(m_paths.profile_dir(profile), error);
+  fs::remove_all(m_paths.instance_dir(profile), error);
+  m_progress.info("done");
+}
+
+void App::build_image(const std::string& arch, const std::string& runtime,
+                      const std::string& suite) {
+  std::string normal = config::normalize_arch(arch).value_or("");
+  if (normal.empty()) {
+    throw UsageError(fmt::format("invalid architecture '{}' (valid: x86_64, aarch64, host)", arch));
+  }
+  if (runtime != "docker" && runtime != "containerd" && runtime != "none") {
+    throw UsageError(fmt::format("invalid runtime '{}'{}", runtime,
+                                 util::did_you_mean(runtime, {"docker", "containerd", "none"})));
+  }
+  image::Store store(m_paths.cache_dir() / "images");
+  image::Builder builder(m_runner, store, m_progress);
+  image::CachedImage image = builder.build(
+      image::ImageSpec{suite.empty() ? suite_of(m_environment) : suite, normal, runtime},
+      image::debian_mirror(m_environment));
+  m_progress.info("built '" + image.disk().string() + "'");
+}
+
+std::vector<std::string> App::list_images() {
+  std::vector<std::string> lines;
+  image::Store store(m_paths.cache_dir() / "images");
+  for (const auto& image : store.list()) {
+    const image::Manifest& m = image.manifest;
+    lines.push_back(fmt::format("{:<28} {:>6}MiB  kernel {}  built {}  {}", m.spec.key(),
+                                m.size / (1024 * 1024), m.kernel_version, m.built_at,
+                                image.disk().string()));
+  }
+  return lines;
+}
+
+} // namespace colima::app

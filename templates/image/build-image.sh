@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Builds a bootable Debian guest disk for colima from Debian packages, without loop devices or
+# mounts: mmdebstrap makes the root file system (as root, or in a user namespace otherwise),
+# mkfs.ext4 -d turns it into an ext4 image, and a GPT disk gets a GRUB EFI boot loader and that
+# root. colima ships this script and runs it with values as arguments, never as code.
+#
+# Usage: build-image.sh --arch x86_64|aarch64 --runtime docker|containerd|none --suite SUITE
+#                       --mirror URI --output DIR [--size-gib N] [--extra-packages "A B"]
+# Writes DIR/disk.qcow2, DIR/packages.tsv (package, version), DIR/kernel-version,
+# DIR/vmlinuz and DIR/initrd.img. Prints `phase: NAME` lines on stdout as it goes.
+set -euo pipefail
+
+die() { printf 'build-image: error: %s\n' "$*" >&2; exit 1; }
+phase() { printf 'phase: %s\n' "$*"; }
+
+# The customize hook: runs inside mmdebstrap's namespace (as root there) with the root file
+# system at $1; values come from the COLIMA_IMAGE_* environment.
+customize() {
+  local root=$1 work=$COLIMA_IMAGE_WORK
+  printf 'LABEL=cloudimg-rootfs / ext4 defaults,discard,errors=remount-ro 0 1\n' >"$root/etc/fstab"
+  : >"$root/etc/machine-id"
+  rm -f "$root/var/lib/dbus/machine-id"
+  echo localhost >"$root/etc/hostname"
+  mkdir -p "$root/etc/cloud/cloud.cfg.d"
+  cat >"$root/etc/cloud/cloud.cfg.d/90-colima.cfg" <<'CFG'
+# colima guest: Lima's NoCloud cidata is the only data source; networkd renders the network.
+datasource_list: [NoCloud, None]
+system_info:
+  network:
+    renderers: [networkd]
+CFG
+  chroot "$root" systemctl enable systemd-networkd.service systemd-resolved.service ssh.service >/dev/null 2>&1 ||
+    chroot "$root" systemctl enable systemd-networkd.service ssh.service
+  ln -sf ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
+  if [ "$COLIMA_IMAGE_RUNTIME" = containerd ]; then
+    mkdir -p "$root/opt/cni"
+    ln -sfn /usr/lib/cni "$root/opt/cni/bin"
+  fi
+  chroot "$root" dpkg-query -W -f '${Package}\t${Version}\n' >"$work/packages.tsv"
+  local kernel
+  kernel=$(cd "$root/boot" && ls vmlinuz-* | sed 's/^vmlinuz-//' | sort -V | tail -1)
+  [ -n "$kernel" ] || die "no kernel in the root file system"
+  echo "$kernel" >"$work/kernel-version"
+  cp "$root/boot/vmlinuz-$kernel" "$work/vmlinuz"
+  cp "$root/boot/initrd.img-$kernel" "$work/initrd.img"
+  chmod 0644 "$work/vmlinuz" "$work/initrd.img"
+  local console=ttyS0 efi=BOOTX64.EFI format=x86_64-efi
+  if [ "$COLIMA_IMAGE_ARCH" = aarch64 ]; then
+    console=ttyAMA0 efi=BOOTAA64.EFI format=arm64-efi
+  fi
+  cat >"$root/tmp/grub.cfg" <<GRUB
+set timeout=0
+search --no-floppy --label cloudimg-rootfs --set root
+linux /boot/vmlinuz-$kernel root=LABEL=cloudimg-rootfs ro console=$console net.ifnames=0
+initrd /boot/initrd.img-$kernel
+boot
+GRUB
+  if [ "$COLIMA_IMAGE_ARCH" = aarch64 ]; then
+    chroot "$root" grub-mkstandalone -O "$format" -o "/tmp/$efi" "boot/grub/grub.cfg=/tmp/grub.cfg"
+    cp "$root/tmp/$efi" "$work/$efi"
+  else
+    grub-mkstandalone -O "$format" -o "$work/$efi" "boot/grub/grub.cfg=$root/tmp/grub.cfg"
+  fi
+  rm -f "$root/tmp/grub.cfg" "$root/tmp/$efi"
+  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
+  phase "root filesystem"
+  local root_mib=$((COLIMA_IMAGE_SIZE_MIB - 66))
+  # mmdebstrap has /proc, /sys and /dev mounted in the root now; a plain bind mount of the root
+  # shows the root file system alone.
+  local stage="$work/stage"
+  mkdir -p "$stage"
+  mount --bind "$root" "$stage"
+  mkfs.ext4 -q -L cloudimg-rootfs -d "$stage" "$work/root.img" "${root_mib}M" || {
+    umount "$stage"
+    die "mkfs.ext4 failed"
+  }
+  umount "$stage"
+  rmdir "$stage"
+  chmod 0666 "$work"/*
+}
+
+if [ "${1:-}" = "--customize" ]; then
+  customize "$2"
+  exit 0
+fi
+
+arch="" runtime="" suite="" mirror="" output="" size_gib=4 extra=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --arch) arch=$2; shift 2 ;;
+    --runtime) runtime=$2; shift 2 ;;
+    --suite) suite=$2; shift 2 ;;
+    --mirror) mirror=$2; shift 2 ;;
+    --output) output=$2; shift 2 ;;
+    --size-gib) size_gib=$2; shift 2 ;;
+    --extra-packages) extra=$2; shift 2 ;;
+    *) die "unknown argument '$1'" ;;
+  esac
+done
+case "$arch" in
+  x86_64) debian_arch=amd64 ;;
+  aarch64) debian_arch=arm64 ;;
+  *) die "invalid --arch '$arch' (valid: x86_64, aarch64)" ;;
+esac
+case "$runtime" in docker | containerd | none) ;; *) die "invalid --runtime '$runtime'" ;; esac
+[[ "$suite" =~ ^[a-z]+$ ]] || die "invalid --suite '$suite'"
+[ -n "$mirror" ] || die "--mirror is required"
+[ -d "$output" ] || die "--output '$output' is not a directory"
+[[ "$size_gib" =~ ^[0-9]+$ ]] && [ "$size_gib" -ge 2 ] || die "invalid --size-gib '$size_gib'"
+
+for tool in mmdebstrap sfdisk mkfs.ext4 mkfs.vfat mcopy mmd qemu-img; do
+  command -v "$tool" >/dev/null || die "'$tool' is not installed (scripts/setup.sh installs it)"
+done
+[ "$arch" = aarch64 ] || command -v grub-mkstandalone >/dev/null ||
+  die "'grub-mkstandalone' is not installed (package grub-efi-amd64-bin)"
+mode=root
+if [ "$(id -u)" -ne 0 ]; then
+  mode=unshare
+  command -v newuidmap >/dev/null || die "not root and 'newuidmap' is missing (package uidmap)"
+  grep -q "^$(id -un):" /etc/subuid ||
+    die "not root and no subordinate uid range for '$(id -un)' in /etc/subuid"
+  unshare --user --map-root-user true 2>/dev/null ||
+    die "not root and user namespaces are not available (unshare failed)"
+fi
+if [ "$arch" = aarch64 ] && [ "$(uname -m)" != aarch64 ] &&
+  [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+  die "building an aarch64 image needs qemu-aarch64 registered with binfmt_misc (scripts/setup.sh)"
+fi
+
+packages=(systemd-sysv systemd-resolved udev dbus cloud-init cloud-guest-utils openssh-server
+  sudo bash sshfs fuse3 iptables rsync iproute2 netbase procps ca-certificates kmod gzip
+  e2fsprogs fdisk util-linux apt zstd)
+if [ "$arch" = aarch64 ]; then
+  packages+=(linux-image-cloud-arm64 grub-efi-arm64-bin)
+else
+  packages+=(linux-image-cloud-amd64)
+fi
+case "$runtime" in
+  docker) packages+=(docker.io docker-cli containerd runc docker-buildx tini qemu-user-static) ;;
+  containerd) packages+=(containerd runc containernetworking-plugins qemu-user-static) ;;
+esac
+# shellcheck disable=SC2206
+[ -n "$extra" ] && packages+=($extra)
+
+work=$(mktemp -d "$output/.work-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# In unshare mode mmdebstrap and the hook run as a subordinate uid: give them a directory of
+# their own that both sides may write.
+shared="$work/shared"
+mkdir -m 0777 "$shared" "$work/out"
+chmod 0777 "$work/out"
+chmod 0711 "$work"
+size_mib=$((size_gib * 1024))
+export COLIMA_IMAGE_WORK=$work/out COLIMA_IMAGE_ARCH=$arch COLIMA_IMAGE_RUNTIME=$runtime
+export COLIMA_IMAGE_SIZE_MIB=$size_mib TMPDIR=$shared
+script=$(readlink -f "$0")
+export COLIMA_IMAGE_SCRIPT=$script
+
+phase "bootstrap"
+include=$(IFS=,; echo "${packages[*]}")
+mmdebstrap --mode="$mode" --variant=apt --architectures="$debian_arch" --components=main \
+  --include="$include" \
+  --customize-hook='bash "$COLIMA_IMAGE_SCRIPT" --customize "$1"' \
+  "$suite" /dev/null "$mirror" >&2 || die "mmdebstrap failed"
+[ -f "$work/out/root.img" ] || die "the customize step made no root file system"
+for file in "$work/out"/*; do
+  cp --sparse=always "$file" "$work/" && rm -f "$file"
+done
+
+phase "boot loader"
+efi=BOOTX64.EFI
+[ "$arch" = aarch64 ] && efi=BOOTAA64.EFI
+mkfs.vfat -C -n ESP "$work/esp.img" $((64 * 1024)) >/dev/null
+mmd -i "$work/esp.img" ::/EFI ::/EFI/BOOT
+mcopy -i "$work/esp.img" "$work/$efi" "::/EFI/BOOT/$efi"
+
+phase "disk"
+truncate -s "${size_mib}M" "$work/disk.raw"
+sfdisk --quiet "$work/disk.raw" <<PARTITIONS
+label: gpt
+start=1MiB, size=64MiB, type=uefi, name=esp
+start=65MiB, type=linux, name=cloudimg-rootfs
+PARTITIONS
+dd if="$work/esp.img" of="$work/disk.raw" bs=1M seek=1 conv=notrunc,sparse status=none
+dd if="$work/root.img" of="$work/disk.raw" bs=1M seek=65 conv=notrunc,sparse status=none
+
+phase "convert"
+qemu-img convert -f raw -O qcow2 "$work/disk.raw" "$output/disk.qcow2"
+mv "$work/packages.tsv" "$work/kernel-version" "$work/vmlinuz" "$work/initrd.img" "$output/"
+phase "done"
