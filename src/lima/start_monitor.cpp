@@ -18,7 +18,9 @@ bool is_fatal(std::string_view line) {
   return line.find("KVM internal error") != std::string_view::npos ||
          line.find("Could not access KVM kernel module") != std::string_view::npos ||
          line.find("failed to set MSR") != std::string_view::npos ||
-         line.find("Kernel panic") != std::string_view::npos;
+         line.find("Kernel panic") != std::string_view::npos ||
+         line.find("you need to load the kernel first") != std::string_view::npos ||
+         line.find("No bootable device") != std::string_view::npos;
 }
 
 bool is_error(std::string_view line) {

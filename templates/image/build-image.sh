@@ -50,6 +50,8 @@ CFG
   fi
   cat >"$root/tmp/grub.cfg" <<GRUB
 set timeout=0
+insmod part_gpt
+insmod ext2
 search --no-floppy --label cloudimg-rootfs --set root
 linux /boot/vmlinuz-$kernel root=LABEL=cloudimg-rootfs ro console=$console net.ifnames=0
 initrd /boot/initrd.img-$kernel
