@@ -11,7 +11,9 @@ namespace colima::process {
 // removed, as the NULL-terminated array posix_spawn takes.
 class EnvironmentBlock {
 public:
+  // Builds the environment for command from colima's own (environ).
   explicit EnvironmentBlock(const Command& command);
+  // The entries as "NAME=value" strings, NULL-terminated; valid as long as the object.
   char* const* envp() { return m_pointers.data(); }
 
 private:

@@ -1,19 +1,20 @@
 #include "colima/process/posix_runner.hpp"
 
-#include "environment_block.hpp"
+#include "line_splitter.hpp"
+#include "spawn.hpp"
 
+#include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <csignal>
-#include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
-#include <spawn.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace colima::process {
@@ -21,18 +22,30 @@ namespace colima::process {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
-// A pipe whose ends are closed when it goes out of scope.
-struct Pipe {
-  int read = -1;
-  int write = -1;
+// How often the watchdog is asked, and the longest poll() between checks of the child.
+constexpr milliseconds k_watch_interval(200);
+// How long a program has between SIGTERM and SIGKILL.
+constexpr std::chrono::seconds k_kill_grace(2);
+// After the program exits, its pipes are drained until they are silent this long (a daemon
+// it started may hold them open for ever)...
+constexpr milliseconds k_drain_silence(50);
+// ...or at most this long.
+constexpr milliseconds k_drain_limit(500);
+// The sleep between checks of a program that closed its pipes but has not exited yet.
+constexpr milliseconds k_reap_interval(10);
+
+// A close-on-exec pipe whose ends are closed when it goes out of scope.
+class Pipe {
+public:
   Pipe() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
-      throw Error(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
+    std::array<int, 2> fds{};
+    if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
+      throw Error(fmt::format("cannot create a pipe: {}", std::system_category().message(errno)));
     }
-    read = fds[0];
-    write = fds[1];
+    m_read = fds[0];
+    m_write = fds[1];
   }
   Pipe(const Pipe&) = delete;
   Pipe& operator=(const Pipe&) = delete;
@@ -40,326 +53,293 @@ struct Pipe {
     close_read();
     close_write();
   }
-  void close_read() {
-    if (read >= 0) {
-      ::close(read);
-      read = -1;
+
+  int read_end() const { return m_read; }
+  int write_end() const { return m_write; }
+  void close_read() { close(m_read); }
+  void close_write() { close(m_write); }
+
+private:
+  static void close(int& fd) {
+    if (fd >= 0) {
+      ::close(fd);
+      fd = -1;
     }
   }
-  void close_write() {
-    if (write >= 0) {
-      ::close(write);
-      write = -1;
-    }
-  }
+
+  int m_read = -1;
+  int m_write = -1;
 };
 
-// Splits a stream into lines for Command::on_line.
-class LineSplitter {
+// Blocks SIGPIPE in this thread while stdin is fed, so that a program which stops reading
+// makes write() fail with EPIPE instead of killing colima; a SIGPIPE raised meanwhile is
+// consumed before the mask is restored. Colima's own SIGPIPE disposition is left alone.
+class SigpipeBlock {
 public:
-  LineSplitter(const Command& command, Stream stream) : m_command(command), m_stream(stream) {}
-  void feed(std::string_view data) {
-    if (!m_command.on_line) {
+  SigpipeBlock() {
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    m_was_pending = sigismember(&pending, SIGPIPE) == 1;
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &block, &m_saved);
+  }
+  SigpipeBlock(const SigpipeBlock&) = delete;
+  SigpipeBlock& operator=(const SigpipeBlock&) = delete;
+  ~SigpipeBlock() {
+    if (!m_was_pending) {
+      sigset_t sigpipe;
+      sigemptyset(&sigpipe);
+      sigaddset(&sigpipe, SIGPIPE);
+      timespec now{0, 0};
+      while (sigtimedwait(&sigpipe, nullptr, &now) == SIGPIPE) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &m_saved, nullptr);
+  }
+
+private:
+  sigset_t m_saved{};
+  bool m_was_pending = false;
+};
+
+// One captured run of a started program: feeds its stdin, drains stdout and stderr, enforces
+// the timeout and the watchdog, and reaps it. Kills and reaps the program if a callback throws.
+class Capture {
+public:
+  Capture(const Command& command, pid_t pid, Pipe& input, Pipe& output, Pipe& errors)
+      : m_command(command), m_pid(pid), m_input(input), m_output(output), m_errors(errors),
+        m_out_lines(command.on_line, Stream::out), m_err_lines(command.on_line, Stream::err),
+        m_started(Clock::now()), m_next_watch(m_started + k_watch_interval) {
+    if (command.stdin_data.empty()) {
+      m_input.close_write();
+    } else {
+      ::fcntl(m_input.write_end(), F_SETFL, ::fcntl(m_input.write_end(), F_GETFL) | O_NONBLOCK);
+    }
+  }
+  Capture(const Capture&) = delete;
+  Capture& operator=(const Capture&) = delete;
+  ~Capture() {
+    if (!m_exited) {
+      ::kill(m_pid, SIGKILL);
+      wait_for_exit(m_pid);
+    }
+  }
+
+  // Runs the program to its end and returns what it did.
+  Result finish() {
+    while (!m_exited) {
+      reap();
+      if (m_exited) {
+        break;
+      }
+      supervise(Clock::now());
+      if (m_output.read_end() < 0 && m_errors.read_end() < 0 && m_input.write_end() < 0) {
+        wait_without_pipes();
+      } else {
+        pump(wake_in(Clock::now()));
+      }
+    }
+    m_input.close_write();
+    drain();
+    m_out_lines.finish();
+    m_err_lines.finish();
+    m_result.exit_code = exit_status_of(m_wait_status);
+    return std::move(m_result);
+  }
+
+private:
+  // Notes the program's exit, if it has exited.
+  void reap() {
+    if (::waitpid(m_pid, &m_wait_status, WNOHANG) == m_pid) {
+      m_exited = true;
+    }
+  }
+
+  // Waits for a program that closed all its pipes: blocks when nothing else can happen,
+  // else sleeps briefly so that the timeout and watchdog keep being enforced.
+  void wait_without_pipes() {
+    if (!m_command.timeout && !m_command.watchdog && !m_kill_at) {
+      while (::waitpid(m_pid, &m_wait_status, 0) < 0 && errno == EINTR) {
+      }
+      m_exited = true;
       return;
     }
-    m_partial.append(data);
-    std::size_t start = 0;
-    std::size_t newline;
-    while ((newline = m_partial.find('\n', start)) != std::string::npos) {
-      m_command.on_line(m_stream, std::string_view(m_partial).substr(start, newline - start));
-      start = newline + 1;
-    }
-    m_partial.erase(0, start);
+    ::poll(nullptr, 0, static_cast<int>(std::min(wake_in(Clock::now()), k_reap_interval).count()));
   }
-  void finish() {
-    if (m_command.on_line && !m_partial.empty()) {
-      m_command.on_line(m_stream, m_partial);
-      m_partial.clear();
+
+  // After the exit, reads what is left in the pipes until they end or go quiet.
+  void drain() {
+    auto limit = Clock::now() + k_drain_limit;
+    while ((m_output.read_end() >= 0 || m_errors.read_end() >= 0) && Clock::now() < limit) {
+      if (!pump(k_drain_silence)) {
+        break;
+      }
     }
   }
 
-private:
+  // The time until the next deadline (timeout, watchdog, SIGKILL), at most k_watch_interval.
+  milliseconds wake_in(Clock::time_point now) const {
+    Clock::time_point wake = now + k_watch_interval;
+    if (m_command.timeout && !m_stopping) {
+      wake = std::min(wake, m_started + *m_command.timeout);
+    }
+    if (m_command.watchdog && !m_stopping) {
+      wake = std::min(wake, m_next_watch);
+    }
+    if (m_kill_at) {
+      wake = std::min(wake, *m_kill_at);
+    }
+    auto left = std::chrono::ceil<milliseconds>(wake - now);
+    return std::max(left, milliseconds(0));
+  }
+
+  // Polls the open pipes for up to wait and serves those that are ready; returns false when
+  // the wait ran out with nothing to do.
+  bool pump(milliseconds wait) {
+    std::array<pollfd, 3> fds{};
+    nfds_t count = 0;
+    for (int fd : {m_output.read_end(), m_errors.read_end()}) {
+      if (fd >= 0) {
+        fds[count++] = pollfd{fd, POLLIN, 0};
+      }
+    }
+    if (m_input.write_end() >= 0) {
+      fds[count++] = pollfd{m_input.write_end(), POLLOUT, 0};
+    }
+    int ready = ::poll(fds.data(), count, static_cast<int>(wait.count()));
+    if (ready <= 0) {
+      return ready < 0 && errno == EINTR;
+    }
+    for (nfds_t i = 0; i < count; ++i) {
+      if (fds[i].revents == 0) {
+        continue;
+      }
+      if (fds[i].fd == m_input.write_end()) {
+        write_stdin();
+      } else if (fds[i].fd == m_output.read_end()) {
+        read_from(m_output, m_result.out, m_out_lines);
+      } else {
+        read_from(m_errors, m_result.err, m_err_lines);
+      }
+    }
+    return true;
+  }
+
+  // Reads one chunk of a stream; closes it at its end.
+  void read_from(Pipe& pipe, std::string& text, LineSplitter& lines) {
+    std::array<char, 65536> buffer{};
+    ssize_t n = ::read(pipe.read_end(), buffer.data(), buffer.size());
+    if (n > 0) {
+      std::string_view chunk(buffer.data(), static_cast<std::size_t>(n));
+      text.append(chunk);
+      lines.feed(chunk);
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      pipe.close_read();
+    }
+  }
+
+  // Writes the next piece of stdin_data; closes stdin when all is written or nobody reads.
+  void write_stdin() {
+    const std::string& data = m_command.stdin_data;
+    ssize_t n = ::write(m_input.write_end(), data.data() + m_written, data.size() - m_written);
+    if (n > 0) {
+      m_written += static_cast<std::size_t>(n);
+    }
+    if ((n < 0 && errno != EAGAIN && errno != EINTR) || m_written == data.size()) {
+      m_input.close_write();
+    }
+  }
+
+  // Enforces the timeout and the watchdog, and escalates a stop to SIGKILL when it is due.
+  void supervise(Clock::time_point now) {
+    if (m_kill_at && now >= *m_kill_at) {
+      ::kill(m_pid, SIGKILL);
+      m_kill_at.reset();
+    }
+    if (m_stopping) {
+      return;
+    }
+    if (m_command.timeout && now - m_started >= *m_command.timeout) {
+      m_result.timed_out = true;
+      stop(now);
+    } else if (m_command.watchdog && now >= m_next_watch) {
+      m_next_watch = now + k_watch_interval;
+      if (auto reason = m_command.watchdog()) {
+        m_result.aborted = std::move(reason);
+        stop(now);
+      }
+    }
+  }
+
+  // Asks the program to end, and schedules SIGKILL in case it does not.
+  void stop(Clock::time_point now) {
+    ::kill(m_pid, SIGTERM);
+    m_stopping = true;
+    m_kill_at = now + k_kill_grace;
+  }
+
   const Command& m_command;
-  Stream m_stream;
-  std::string m_partial;
+  pid_t m_pid;
+  Pipe& m_input;
+  Pipe& m_output;
+  Pipe& m_errors;
+  LineSplitter m_out_lines;
+  LineSplitter m_err_lines;
+  Result m_result;
+  std::size_t m_written = 0;
+  Clock::time_point m_started;
+  Clock::time_point m_next_watch;
+  std::optional<Clock::time_point> m_kill_at;
+  bool m_stopping = false;
+  bool m_exited = false;
+  int m_wait_status = 0;
 };
 
-int status_of(int wait_status) {
-  if (WIFEXITED(wait_status)) {
-    return WEXITSTATUS(wait_status);
+void log_result(const Command& command, const Result& result) {
+  std::string how = result.timed_out ? " (timed out)"
+                    : result.aborted ? fmt::format(" (stopped: {})", *result.aborted)
+                                     : "";
+  spdlog::debug("run: {} exited with status {}{}", format_argv(command.argv), result.exit_code,
+                how);
+  if (!result.out.empty()) {
+    // A failed program's stdout may explain the failure; a good one's is often bulky JSON.
+    spdlog::log(result.ok() ? spdlog::level::trace : spdlog::level::debug, "run: stdout of {}:\n{}",
+                format_argv(command.argv), result.out);
   }
-  if (WIFSIGNALED(wait_status)) {
-    return 128 + WTERMSIG(wait_status);
+  if (!result.err.empty()) {
+    spdlog::debug("run: stderr of {}:\n{}", format_argv(command.argv), result.err);
   }
-  return 1;
-}
-
-// Spawn attributes that give the child default signal handling and an empty signal mask,
-// whatever colima itself ignores or blocks.
-class SpawnAttributes {
-public:
-  SpawnAttributes() {
-    posix_spawnattr_init(&m_attributes);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    for (int signal : {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD}) {
-      sigaddset(&defaults, signal);
-    }
-    sigset_t empty;
-    sigemptyset(&empty);
-    posix_spawnattr_setsigdefault(&m_attributes, &defaults);
-    posix_spawnattr_setsigmask(&m_attributes, &empty);
-    posix_spawnattr_setflags(&m_attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-  ~SpawnAttributes() { posix_spawnattr_destroy(&m_attributes); }
-  const posix_spawnattr_t* get() const { return &m_attributes; }
-
-private:
-  posix_spawnattr_t m_attributes;
-};
-
-class FileActions {
-public:
-  FileActions() { posix_spawn_file_actions_init(&m_actions); }
-  FileActions(const FileActions&) = delete;
-  FileActions& operator=(const FileActions&) = delete;
-  ~FileActions() { posix_spawn_file_actions_destroy(&m_actions); }
-  posix_spawn_file_actions_t* get() { return &m_actions; }
-
-private:
-  posix_spawn_file_actions_t m_actions;
-};
-
-// Starts the program; returns its pid, or the errno of a failed spawn.
-std::pair<pid_t, int> spawn(const Command& command, posix_spawn_file_actions_t* actions) {
-  if (command.argv.empty()) {
-    return {-1, EINVAL};
-  }
-  EnvironmentBlock environment(command);
-  std::vector<char*> argv;
-  for (const auto& word : command.argv) {
-    argv.push_back(const_cast<char*>(word.c_str()));
-  }
-  argv.push_back(nullptr);
-  if (command.cwd) {
-    posix_spawn_file_actions_addchdir_np(actions, command.cwd->c_str());
-  }
-  SpawnAttributes attributes;
-  pid_t pid = -1;
-  int error =
-      ::posix_spawnp(&pid, argv[0], actions, attributes.get(), argv.data(), environment.envp());
-  return {pid, error};
-}
-
-void ignore_sigpipe_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
-}
-
-Result spawn_failure(const Command& command, int error) {
-  Result result;
-  result.exit_code = 127;
-  result.err = fmt::format("cannot run '{}': {}", command.argv.empty() ? "" : command.argv[0],
-                           std::strerror(error));
-  spdlog::debug("run: {}: {}", format_argv(command.argv), result.err);
-  return result;
-}
-
-void set_nonblocking(int fd) {
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
 } // namespace
 
 Result PosixRunner::run(const Command& command) {
-  ignore_sigpipe_once();
   spdlog::debug("run: {}", format_argv(command.argv));
-  Pipe input, output, errors;
+  SigpipeBlock sigpipe;
+  Pipe input;
+  Pipe output;
+  Pipe errors;
   FileActions actions;
-  posix_spawn_file_actions_adddup2(actions.get(), input.read, STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(actions.get(), output.write, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(actions.get(), errors.write, STDERR_FILENO);
-  auto [pid, error] = spawn(command, actions.get());
+  actions.dup2(input.read_end(), STDIN_FILENO);
+  actions.dup2(output.write_end(), STDOUT_FILENO);
+  actions.dup2(errors.write_end(), STDERR_FILENO);
+  Spawned spawned = spawn_program(command, actions);
   input.close_read();
   output.close_write();
   errors.close_write();
-  if (error != 0) {
-    return spawn_failure(command, error);
-  }
-
   Result result;
-  LineSplitter out_lines(command, Stream::out);
-  LineSplitter err_lines(command, Stream::err);
-  std::size_t written = 0;
-  if (command.stdin_data.empty()) {
-    input.close_write();
+  if (spawned.pid < 0) {
+    result.exit_code = 127;
+    result.err = spawned.failure;
   } else {
-    set_nonblocking(input.write);
+    Capture capture(command, spawned.pid, input, output, errors);
+    result = capture.finish();
   }
-  auto started = Clock::now();
-  auto last_watch = started;
-  std::optional<Clock::time_point> kill_at;
-  bool exited = false;
-  int wait_status = 0;
-  auto stop = [&](Clock::time_point now) {
-    ::kill(pid, SIGTERM);
-    kill_at = now + std::chrono::seconds(2);
-  };
-
-  while (true) {
-    std::array<pollfd, 3> fds{};
-    nfds_t count = 0;
-    if (output.read >= 0) {
-      fds[count++] = pollfd{output.read, POLLIN, 0};
-    }
-    if (errors.read >= 0) {
-      fds[count++] = pollfd{errors.read, POLLIN, 0};
-    }
-    if (input.write >= 0) {
-      fds[count++] = pollfd{input.write, POLLOUT, 0};
-    }
-    if (count == 0 && exited) {
-      break;
-    }
-    int wait_ms = exited ? 50 : (count == 0 ? 10 : 200);
-    int ready = ::poll(fds.data(), count, wait_ms);
-    if (ready < 0 && errno != EINTR) {
-      break;
-    }
-    bool got_data = false;
-    for (nfds_t i = 0; i < count && ready > 0; ++i) {
-      if (fds[i].revents == 0) {
-        continue;
-      }
-      int fd = fds[i].fd;
-      if (fd == input.write) {
-        ssize_t n =
-            ::write(fd, command.stdin_data.data() + written, command.stdin_data.size() - written);
-        if (n > 0) {
-          written += static_cast<std::size_t>(n);
-        }
-        if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == command.stdin_data.size()) {
-          input.close_write();
-        }
-        continue;
-      }
-      char buffer[65536];
-      ssize_t n = ::read(fd, buffer, sizeof buffer);
-      if (n > 0) {
-        got_data = true;
-        std::string_view chunk(buffer, static_cast<std::size_t>(n));
-        if (fd == output.read) {
-          result.out.append(chunk);
-          out_lines.feed(chunk);
-        } else {
-          result.err.append(chunk);
-          err_lines.feed(chunk);
-        }
-      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        if (fd == output.read) {
-          output.close_read();
-        } else {
-          errors.close_read();
-        }
-      }
-    }
-    if (!exited) {
-      pid_t done = ::waitpid(pid, &wait_status, WNOHANG);
-      if (done == pid) {
-        exited = true;
-        input.close_write();
-      }
-    } else if (!got_data) {
-      // The program is gone; whatever still holds its pipes open (a daemon it started) is not
-      // waited for.
-      break;
-    }
-    auto now = Clock::now();
-    if (!exited && kill_at && now >= *kill_at) {
-      ::kill(pid, SIGKILL);
-      kill_at.reset();
-    }
-    if (!exited && !kill_at && !result.timed_out && !result.aborted) {
-      if (command.timeout && now - started >= *command.timeout) {
-        result.timed_out = true;
-        stop(now);
-      } else if (command.watchdog && now - last_watch >= std::chrono::milliseconds(200)) {
-        last_watch = now;
-        if (auto reason = command.watchdog()) {
-          result.aborted = std::move(reason);
-          stop(now);
-        }
-      }
-    }
-  }
-  if (!exited) {
-    while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
-    }
-  }
-  out_lines.finish();
-  err_lines.finish();
-  result.exit_code = status_of(wait_status);
-  spdlog::debug("run: {} -> {}", format_argv(command.argv), result.exit_code);
-  if (!result.out.empty()) {
-    spdlog::trace("stdout: {}", result.out);
-  }
-  if (!result.err.empty()) {
-    spdlog::trace("stderr: {}", result.err);
-  }
+  log_result(command, result);
   return result;
-}
-
-namespace {
-std::atomic<pid_t> g_interactive_child{0};
-
-void forward_signal(int signal, siginfo_t* info, void*) {
-  pid_t child = g_interactive_child.load();
-  if (child <= 0) {
-    return;
-  }
-  // A terminal's Ctrl-C already reached the child, which shares our process group; forward
-  // only signals sent to colima by another process.
-  if (signal == SIGINT && info != nullptr && info->si_code > 0) {
-    return;
-  }
-  ::kill(child, signal);
-}
-} // namespace
-
-int PosixRunner::run_interactive(const Command& command) {
-  spdlog::debug("run interactive: {}", format_argv(command.argv));
-  FileActions actions;
-  struct sigaction forward {};
-  forward.sa_sigaction = forward_signal;
-  forward.sa_flags = SA_SIGINFO | SA_RESTART;
-  sigemptyset(&forward.sa_mask);
-  struct sigaction ignore {};
-  ignore.sa_handler = SIG_IGN;
-  sigemptyset(&ignore.sa_mask);
-  std::array<int, 4> signals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-  std::array<struct sigaction, 4> saved{};
-  auto [pid, error] = spawn(command, actions.get());
-  if (error != 0) {
-    Result failure = spawn_failure(command, error);
-    std::fputs((failure.err + "\n").c_str(), stderr);
-    return 127;
-  }
-  g_interactive_child.store(pid);
-  for (std::size_t i = 0; i < signals.size(); ++i) {
-    ::sigaction(signals[i], signals[i] == SIGQUIT ? &ignore : &forward, &saved[i]);
-  }
-  int wait_status = 0;
-  while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
-  }
-  g_interactive_child.store(0);
-  for (std::size_t i = 0; i < signals.size(); ++i) {
-    ::sigaction(signals[i], &saved[i], nullptr);
-  }
-  int status = status_of(wait_status);
-  spdlog::debug("run interactive: {} -> {}", format_argv(command.argv), status);
-  return status;
 }
 
 } // namespace colima::process

@@ -1,8 +1,26 @@
 #include "fake_runner.hpp"
 
-#include "colima/util/strings.hpp"
+#include <algorithm>
+#include <string_view>
 
 namespace colima::test {
+
+namespace {
+
+// Reports text's lines to on_line as PosixRunner does: without their newlines, empty lines
+// included, an unterminated last line too.
+void report_lines(const process::Command& command, process::Stream stream, std::string_view text) {
+  while (!text.empty()) {
+    std::size_t newline = text.find('\n');
+    command.on_line(stream, text.substr(0, newline));
+    if (newline == std::string_view::npos) {
+      break;
+    }
+    text.remove_prefix(newline + 1);
+  }
+}
+
+} // namespace
 
 void FakeRunner::on(std::vector<std::string> prefix, process::Result result) {
   on(std::move(prefix), [result](const process::Command&) { return result; });
@@ -14,34 +32,6 @@ void FakeRunner::on(std::vector<std::string> prefix, Handler handler) {
 
 void FakeRunner::set_default(process::Result result) {
   m_default = std::move(result);
-}
-
-process::Result FakeRunner::answer(const process::Command& command) {
-  m_commands.push_back(command);
-  const Handler* best = nullptr;
-  std::size_t best_length = 0;
-  for (const auto& [prefix, handler] : m_handlers) {
-    bool matches = prefix.size() <= command.argv.size() &&
-                   std::equal(prefix.begin(), prefix.end(), command.argv.begin());
-    if (matches && (best == nullptr || prefix.size() >= best_length)) {
-      best = &handler;
-      best_length = prefix.size();
-    }
-  }
-  process::Result result = best != nullptr ? (*best)(command) : m_default;
-  if (command.on_line) {
-    for (const auto& line : util::split(result.out, '\n')) {
-      if (!line.empty()) {
-        command.on_line(process::Stream::out, line);
-      }
-    }
-    for (const auto& line : util::split(result.err, '\n')) {
-      if (!line.empty()) {
-        command.on_line(process::Stream::err, line);
-      }
-    }
-  }
-  return result;
 }
 
 process::Result FakeRunner::run(const process::Command& command) {
@@ -56,6 +46,29 @@ Argvs FakeRunner::argvs() const {
   Argvs result;
   for (const auto& command : m_commands) {
     result.push_back(command.argv);
+  }
+  return result;
+}
+
+process::Result FakeRunner::answer(const process::Command& command) {
+  m_commands.push_back(command);
+  const Handler* best = nullptr;
+  std::size_t best_length = 0;
+  for (const auto& [prefix, handler] : m_handlers) {
+    bool matches = prefix.size() <= command.argv.size() &&
+                   std::equal(prefix.begin(), prefix.end(), command.argv.begin());
+    // >= lets a later registration of the same prefix replace an earlier one.
+    if (matches && (best == nullptr || prefix.size() >= best_length)) {
+      best = &handler;
+      best_length = prefix.size();
+    }
+  }
+  // A copy, so that a handler may register others while it runs.
+  Handler chosen = best != nullptr ? *best : Handler();
+  process::Result result = chosen ? chosen(command) : m_default;
+  if (command.on_line) {
+    report_lines(command, process::Stream::out, result.out);
+    report_lines(command, process::Stream::err, result.err);
   }
   return result;
 }

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace colima::test {
@@ -11,26 +12,31 @@ namespace colima::test {
 // Argument vectors, as a test expects them.
 using Argvs = std::vector<std::vector<std::string>>;
 
-// A Runner for tests: records every command and answers by argv prefix, the longest matching
-// prefix winning and a later registration of the same prefix replacing an earlier one.
-// Unmatched commands succeed with no output unless set_default says otherwise.
+// A Runner for tests: records every command, run or interactive, and answers by argv prefix,
+// the longest matching prefix winning and a later registration of the same prefix replacing an
+// earlier one. Unmatched commands succeed with no output unless set_default says otherwise.
+// The answer's stdout lines, then its stderr lines, go to the command's on_line as PosixRunner
+// would report them; its watchdog is never called.
 class FakeRunner : public process::Runner {
 public:
+  // Computes the answer to a command.
   using Handler = std::function<process::Result(const process::Command&)>;
 
-  // Answers commands starting with prefix with result.
+  // Answers commands whose argv starts with prefix with result.
   void on(std::vector<std::string> prefix, process::Result result);
-  // Answers commands starting with prefix by calling handler.
+  // Answers commands whose argv starts with prefix by calling handler.
   void on(std::vector<std::string> prefix, Handler handler);
-  // The answer to commands no prefix matches.
+  // The answer to commands that no prefix matches.
   void set_default(process::Result result);
 
+  // Records the command and returns its answer.
   process::Result run(const process::Command& command) override;
+  // Records the command and returns its answer's exit code.
   int run_interactive(const process::Command& command) override;
 
   // Every argv run so far, in order.
   Argvs argvs() const;
-  // Every command run so far, in order.
+  // Every command run so far, in order. Their callbacks may refer to objects that are gone.
   const std::vector<process::Command>& commands() const { return m_commands; }
 
 private:

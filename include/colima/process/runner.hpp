@@ -37,7 +37,9 @@ private:
 };
 
 // Runs the command and returns its result when it succeeded; otherwise throws ProcessError
-// whose message reads `<context>: <argv> exited with status N: <first stderr line>`.
+// whose message reads `<context>: '<argv>' exited with status N: <first stderr line>`, or
+// `<context>: '<program>' not found`, `<context>: '<argv>' timed out after 30s`,
+// `<context>: '<argv>' stopped: <watchdog's reason>`.
 Result run_checked(Runner& runner, const Command& command, std::string_view context);
 
 } // namespace colima::process
