@@ -28,10 +28,9 @@ std::string short_name(const std::string& instance) {
 }
 } // namespace
 
-nlohmann::json Status::to_json() const {
+nlohmann::ordered_json Status::to_json() const {
   nlohmann::ordered_json json;
   json["display_name"] = display_name;
-  json["status"] = status;
   json["driver"] = driver;
   json["arch"] = arch;
   json["runtime"] = runtime;
@@ -49,10 +48,11 @@ nlohmann::json Status::to_json() const {
   json["cpu"] = cpu;
   json["memory"] = memory;
   json["disk"] = disk;
-  return nlohmann::json::parse(json.dump());
+  json["status"] = status;
+  return json;
 }
 
-nlohmann::json ListEntry::to_json() const {
+nlohmann::ordered_json ListEntry::to_json() const {
   nlohmann::ordered_json json;
   json["name"] = name;
   if (!status.empty()) {
@@ -76,7 +76,7 @@ nlohmann::json ListEntry::to_json() const {
   if (!runtime.empty()) {
     json["runtime"] = runtime;
   }
-  return nlohmann::json::parse(json.dump());
+  return json;
 }
 
 std::optional<Status> App::status(const config::Profile& profile) {

@@ -25,6 +25,8 @@ public:
   std::string profile_flag;
   bool verbose = false;
   bool very_verbose = false;
+  // The words after the first `--` on the command line.
+  std::vector<std::string> passthrough;
 
   // Registers what a command does once the command line parsed.
   void on_run(const CLI::App* command, std::function<void()> action);

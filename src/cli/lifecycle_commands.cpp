@@ -127,9 +127,13 @@ void add_lifecycle_commands(CLI::App& root, Invocation& invocation) {
       config::Profile p = invocation.profile(*profile);
       auto status = invocation.app().status(p);
       if (*json) {
-        nlohmann::json object =
-            status ? status->to_json()
-                   : nlohmann::json{{"display_name", p.display_name()}, {"status", "absent"}};
+        nlohmann::ordered_json object;
+        if (status) {
+          object = status->to_json();
+        } else {
+          object["display_name"] = p.display_name();
+          object["status"] = "absent";
+        }
         fmt::print("{}\n", object.dump());
       }
       if (!status) {
@@ -179,13 +183,15 @@ void add_lifecycle_commands(CLI::App& root, Invocation& invocation) {
     CLI::App* c = root.add_subcommand("ssh", "SSH into the VM");
     c->alias("exec");
     c->alias("x");
-    auto command = std::make_shared<std::vector<std::string>>();
-    c->add_option("command", *command, "command to run in the VM, after --")->type_name("");
+    auto words = std::make_shared<std::vector<std::string>>();
+    c->add_option("command", *words, "command to run in the VM, after --")->type_name("");
     c->footer("Appending additional command runs the command instead, e.g.\n"
               "  colima ssh -- htop\n"
               "colima exits with the command's own exit status.");
-    invocation.on_run(c, [command, &invocation] {
-      int status = invocation.app().ssh(invocation.profile(), *command);
+    invocation.on_run(c, [words, &invocation] {
+      std::vector<std::string> command = *words;
+      command.insert(command.end(), invocation.passthrough.begin(), invocation.passthrough.end());
+      int status = invocation.app().ssh(invocation.profile(), command);
       if (status != 0) {
         throw ExitStatus(status);
       }

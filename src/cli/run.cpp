@@ -174,8 +174,18 @@ int run(int argc, char** argv) {
   add_other_commands(root, invocation);
   allow_extras_everywhere(&root);
   try {
+    // Everything after the first `--` is the command of `colima ssh` or `colima nerdctl`,
+    // passed on as it is, never parsed as colima's flags.
+    std::vector<std::string> words(argv + 1, argv + argc);
+    auto separator = std::find(words.begin(), words.end(), std::string("--"));
+    if (separator != words.end()) {
+      invocation.passthrough.assign(separator + 1, words.end());
+      words.erase(separator, words.end());
+    }
+    // CLI11 takes the words in reverse order.
+    std::reverse(words.begin(), words.end());
     try {
-      root.parse(argc, argv);
+      root.parse(words);
     } catch (const CLI::CallForHelp&) {
       CLI::App* command = &root;
       while (!command->get_subcommands().empty()) {

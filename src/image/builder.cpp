@@ -6,6 +6,7 @@
 #include "colima/util/templates.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -101,31 +102,38 @@ CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
   }
   fs::path dir(pattern);
   RemoveOnFailure cleanup(dir);
+  // Without root, mmdebstrap works as a subordinate uid that must be able to enter the
+  // directory (the script keeps its own work area writable for it).
+  fs::permissions(dir, fs::perms(0755));
   fs::path script = dir / "build-image.sh";
   util::atomic_write(script, templates::find("image/build-image.sh").value(), fs::perms(0755));
 
   std::string phase = "start";
-  std::string last_error;
+  std::string first_error;
   process::Command command{.argv = {"bash", script.string(), "--arch", spec.arch, "--runtime",
                                     spec.runtime, "--suite", spec.suite, "--mirror", mirror,
                                     "--output", dir.string()}};
+  // mkfs.ext4, sfdisk and friends live in the sbin directories, which an ordinary user's PATH
+  // often lacks.
+  const char* path = std::getenv("PATH");
+  command.env["PATH"] =
+      std::string(path != nullptr ? path : "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin";
   command.on_line = [&](process::Stream stream, std::string_view line) {
     if (stream == process::Stream::out && line.starts_with("phase: ")) {
       phase = std::string(line.substr(7));
       if (phase != "done") {
         m_progress.stage(fmt::format("building guest image {}: {}", spec.key(), phase));
       }
-    } else if (stream == process::Stream::err &&
-               (line.starts_with("E: ") || line.starts_with("build-image: error: ") ||
-                line.find("rror") != std::string_view::npos)) {
-      last_error = util::trim(line);
+    } else if (stream == process::Stream::err && first_error.empty() &&
+               (line.starts_with("E: ") || line.starts_with("build-image: error: "))) {
+      first_error = util::trim(line);
     }
   };
   process::Result result = m_runner.run(command);
   if (!result.ok()) {
     throw Error(fmt::format("building the guest image {} failed at '{}': {}", spec.key(), phase,
-                            last_error.empty() ? "exit status " + std::to_string(result.exit_code)
-                                               : last_error));
+                            first_error.empty() ? "exit status " + std::to_string(result.exit_code)
+                                                : first_error));
   }
   fs::remove(script);
 

@@ -144,7 +144,9 @@ esac
 # shellcheck disable=SC2206
 [ -n "$extra" ] && packages+=($extra)
 
-work=$(mktemp -d "$output/.work-XXXXXX")
+# The work area lies outside the user's home, which the subordinate uid of an unshared
+# mmdebstrap may be unable to enter.
+work=$(mktemp -d "${COLIMA_IMAGE_TMPDIR:-/var/tmp}/colima-image-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # In unshare mode mmdebstrap and the hook run as a subordinate uid: give them a directory of
 # their own that both sides may write.

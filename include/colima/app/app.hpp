@@ -50,7 +50,7 @@ struct Status {
   std::int64_t disk = 0;
 
   // Upstream's keys, in upstream's order, plus `status`.
-  nlohmann::json to_json() const;
+  nlohmann::ordered_json to_json() const;
 };
 
 // One row of `colima list`.
@@ -64,7 +64,8 @@ struct ListEntry {
   std::string address;
   std::string runtime;
 
-  nlohmann::json to_json() const;
+  // Upstream's keys in upstream's order, empty ones left out.
+  nlohmann::ordered_json to_json() const;
 };
 
 // colima's operations, one method per user-visible action. The command line maps flags onto
@@ -140,6 +141,9 @@ private:
   std::string choose_image(const config::Settings& settings, const std::string& arch);
   // The VM must exist and run; returns its instance, else throws naming the profile.
   void require_running(const config::Profile& profile);
+  // Writes <COLIMA_HOME>/ssh_config for the running VMs; with include_in_user_config, adds an
+  // Include of it to ~/.ssh/config once.
+  void write_ssh_config(bool include_in_user_config);
 
   process::Runner& m_runner;
   util::Environment m_environment;

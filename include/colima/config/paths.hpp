@@ -12,11 +12,13 @@ class Paths {
 public:
   // Resolves COLIMA_HOME as upstream Colima does: $COLIMA_HOME when set, else ~/.colima when
   // it exists, else $XDG_CONFIG_HOME/colima when that variable is set, else ~/.config/colima.
-  // LIMA_HOME is always <COLIMA_HOME>/_lima. Throws colima::Error when HOME is unknown.
+  // LIMA_HOME is always <COLIMA_HOME>/_lima; $COLIMA_CACHE_HOME moves the cache. Throws
+  // colima::Error when HOME is unknown.
   static Paths resolve(const util::Environment& environment);
 
   // Paths rooted at the given COLIMA_HOME (tests).
-  Paths(std::filesystem::path home, std::filesystem::path colima_home);
+  Paths(std::filesystem::path home, std::filesystem::path colima_home,
+        std::filesystem::path cache_dir = {});
 
   const std::filesystem::path& home() const { return m_home; }
   const std::filesystem::path& colima_home() const { return m_colima_home; }
@@ -24,8 +26,10 @@ public:
   std::filesystem::path lima_home() const { return m_colima_home / "_lima"; }
   // <COLIMA_HOME>/_templates/default.yaml, the settings new profiles start from.
   std::filesystem::path template_file() const;
-  // <COLIMA_HOME>/_cache, downloads and built guest images.
-  std::filesystem::path cache_dir() const { return m_colima_home / "_cache"; }
+  // Downloads and built guest images: $COLIMA_CACHE_HOME when set, else <COLIMA_HOME>/_cache.
+  std::filesystem::path cache_dir() const {
+    return m_cache_dir.empty() ? m_colima_home / "_cache" : m_cache_dir;
+  }
   // <COLIMA_HOME>/<short name>/, the profile's settings and forwarded sockets.
   std::filesystem::path profile_dir(const Profile& profile) const;
   // <COLIMA_HOME>/<short name>/colima.yaml.
@@ -38,6 +42,7 @@ public:
 private:
   std::filesystem::path m_home;
   std::filesystem::path m_colima_home;
+  std::filesystem::path m_cache_dir;
 };
 
 } // namespace colima::config
