@@ -58,7 +58,7 @@ std::string App::choose_image(const config::Settings& settings, const std::strin
   }
   image::Store store(m_paths.cache_dir() / "images");
   image::ImageSpec spec{suite_of(m_environment), arch, settings.runtime};
-  if (auto cached = store.find(spec)) {
+  if (auto cached = store.find(spec, image::recipe_id())) {
     return cached->disk().string();
   }
   if (!settings.disk_image_mirror.empty()) {
@@ -82,7 +82,8 @@ void App::boot(const config::Profile& profile, const config::Settings& settings)
   host::KvmProbe probe;
   probe.qemu = arch == "aarch64" ? "qemu-system-aarch64" : "qemu-system-x86_64";
   image::Store store(m_paths.cache_dir() / "images");
-  if (auto cached = store.find(image::ImageSpec{suite_of(m_environment), arch, settings.runtime})) {
+  if (auto cached = store.find(image::ImageSpec{suite_of(m_environment), arch, settings.runtime},
+                                image::recipe_id())) {
     probe.kernel = cached->kernel();
   }
   host::AcceleratorChoice accelerator = host::choose_accelerator(

@@ -3,6 +3,11 @@
 #include "colima/config/paths.hpp"
 #include "colima/util/error.hpp"
 
+#include <cstdio>
+#include <fmt/format.h>
+#include <iostream>
+#include <unistd.h>
+
 namespace colima::cli {
 
 Invocation::Invocation(util::Environment environment, process::Runner& runner,
@@ -40,6 +45,17 @@ app::App& Invocation::app() {
                                        config::Paths::resolve(m_environment), m_progress);
   }
   return *m_app;
+}
+
+bool confirm(const std::string& question) {
+  if (::isatty(STDIN_FILENO) == 0) {
+    throw UsageError(question + ": no terminal to ask on, pass --force to proceed");
+  }
+  fmt::print(stderr, "{}? [y/N] ", question);
+  std::fflush(stderr);
+  std::string answer;
+  std::getline(std::cin, answer);
+  return !answer.empty() && (answer.front() == 'y' || answer.front() == 'Y');
 }
 
 void not_built(const std::string& what) {

@@ -61,6 +61,10 @@ void add_other_commands(CLI::App& root, Invocation& invocation);
 // The completion script of the command tree for bash, zsh, fish or powershell.
 std::string completion_script(const CLI::App& root, const std::string& shell);
 
+// Asks a yes/no question on the terminal (stderr, answer on stdin); without a terminal it throws
+// UsageError telling the user to pass --force.
+bool confirm(const std::string& question);
+
 // Throws NotImplementedError naming what is not built yet.
 [[noreturn]] void not_built(const std::string& what);
 

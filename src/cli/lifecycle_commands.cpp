@@ -34,17 +34,6 @@ std::string gib(std::int64_t bytes) {
   return fmt::format("{:.4g}GiB", value);
 }
 
-bool ask(const std::string& question) {
-  if (::isatty(STDIN_FILENO) == 0) {
-    throw UsageError(question + ": no terminal to ask on, pass --force to proceed");
-  }
-  fmt::print(stderr, "{}? [y/N] ", question);
-  std::fflush(stderr);
-  std::string answer;
-  std::getline(std::cin, answer);
-  return !answer.empty() && (answer.front() == 'y' || answer.front() == 'Y');
-}
-
 void print_status(const app::Status& s, bool extended, util::Progress& progress) {
   progress.info(fmt::format("{} is {} using {}", s.display_name,
                             s.status == "Running" ? "running" : s.status, s.driver));
@@ -102,11 +91,11 @@ void add_lifecycle_commands(CLI::App& root, Invocation& invocation) {
     invocation.on_run(c, [profile, force, data, &invocation] {
       config::Profile p = invocation.profile(*profile);
       if (!*force) {
-        if (!ask("are you sure you want to delete " + p.display_name() + " and all settings")) {
+        if (!confirm("are you sure you want to delete " + p.display_name() + " and all settings")) {
           return;
         }
-        if (*data && !ask("this will delete ALL container data. Are you sure you want to "
-                          "continue")) {
+        if (*data && !confirm("this will delete ALL container data. Are you sure you want to "
+                              "continue")) {
           return;
         }
       }

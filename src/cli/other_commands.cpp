@@ -9,20 +9,6 @@
 
 namespace colima::cli {
 
-namespace {
-// Asks a yes/no question on the terminal; no terminal means the caller must pass --force.
-bool confirm(const std::string& question) {
-  if (::isatty(STDIN_FILENO) == 0) {
-    throw UsageError(question + ": no terminal to ask on, pass --force to proceed");
-  }
-  fmt::print(stderr, "{}? [y/N] ", question);
-  std::fflush(stderr);
-  std::string answer;
-  std::getline(std::cin, answer);
-  return !answer.empty() && (answer.front() == 'y' || answer.front() == 'Y');
-}
-} // namespace
-
 void add_other_commands(CLI::App& root, Invocation& invocation) {
   {
     CLI::App* c = root.add_subcommand("prune", "prune cached downloaded assets");

@@ -131,14 +131,19 @@ CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
   };
   process::Result result = m_runner.run(command);
   if (!result.ok()) {
-    throw Error(fmt::format("building the guest image {} failed at '{}': {}", spec.key(), phase,
+    fs::path log = m_store.root() / (spec.key() + ".build.log");
+    util::atomic_write(log, result.out + result.err, fs::perms(0644));
+    throw Error(fmt::format("building the guest image {} failed at '{}': {}; see '{}'", spec.key(),
+                            phase,
                             first_error.empty() ? "exit status " + std::to_string(result.exit_code)
-                                                : first_error));
+                                                : first_error,
+                            log.string()));
   }
   fs::remove(script);
 
   Manifest manifest;
   manifest.spec = spec;
+  manifest.recipe = recipe_id();
   manifest.built_at = utc_now();
   fs::path disk = dir / "disk.qcow2";
   process::Result sum = process::run_checked(

@@ -2,6 +2,7 @@
 
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
+#include "colima/util/templates.hpp"
 
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@ nlohmann::json Manifest::to_json() const {
   return nlohmann::json{{"suite", spec.suite},
                         {"arch", spec.arch},
                         {"runtime", spec.runtime},
+                        {"recipe", recipe},
                         {"disk", "disk.qcow2"},
                         {"sha256", sha256},
                         {"size", size},
@@ -28,6 +30,7 @@ Manifest Manifest::from_json(const nlohmann::json& json) {
     manifest.spec.arch = json.at("arch").get<std::string>();
     manifest.spec.runtime = json.at("runtime").get<std::string>();
     manifest.sha256 = json.at("sha256").get<std::string>();
+    manifest.recipe = json.value("recipe", "");
     manifest.size = json.value("size", std::uintmax_t{0});
     manifest.kernel_version = json.value("kernel_version", "");
     manifest.built_at = json.value("built_at", "");
@@ -63,8 +66,21 @@ std::optional<CachedImage> read_image(const fs::path& dir) {
 }
 } // namespace
 
-std::optional<CachedImage> Store::find(const ImageSpec& spec) const {
-  return read_image(m_root / spec.key());
+std::optional<CachedImage> Store::find(const ImageSpec& spec, const std::string& recipe) const {
+  auto image = read_image(m_root / spec.key());
+  if (!image || image->manifest.recipe != recipe) {
+    return std::nullopt;
+  }
+  return image;
+}
+
+std::string recipe_id() {
+  std::uint64_t hash = 1469598103934665603ULL;
+  for (char c : templates::find("image/build-image.sh").value_or("")) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return fmt::format("{:016x}", hash);
 }
 
 std::vector<CachedImage> Store::list() const {

@@ -157,8 +157,9 @@ chmod 0711 "$work"
 size_mib=$((size_gib * 1024))
 export COLIMA_IMAGE_WORK=$work/out COLIMA_IMAGE_ARCH=$arch COLIMA_IMAGE_RUNTIME=$runtime
 export COLIMA_IMAGE_SIZE_MIB=$size_mib TMPDIR=$shared
-script=$(readlink -f "$0")
-export COLIMA_IMAGE_SCRIPT=$script
+# The hook runs this script again, as a subordinate uid without root: from a copy it can read.
+install -m 0755 "$0" "$work/hook.sh"
+export COLIMA_IMAGE_SCRIPT=$work/hook.sh
 
 phase "bootstrap"
 include=$(IFS=,; echo "${packages[*]}")

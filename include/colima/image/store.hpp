@@ -22,6 +22,8 @@ struct ImageSpec {
 // What colima records about a built image, in manifest.json beside the disk.
 struct Manifest {
   ImageSpec spec;
+  // Which build recipe made the image (see recipe_id); an image of another recipe is stale.
+  std::string recipe;
   std::string sha256;
   std::uintmax_t size = 0;
   std::string kernel_version;
@@ -48,8 +50,9 @@ public:
   explicit Store(std::filesystem::path root);
 
   const std::filesystem::path& root() const { return m_root; }
-  // The image for the spec when it is complete (manifest and disk present).
-  std::optional<CachedImage> find(const ImageSpec& spec) const;
+  // The image for the spec when it is complete (manifest and disk present) and was made by
+  // the given recipe.
+  std::optional<CachedImage> find(const ImageSpec& spec, const std::string& recipe) const;
   // Every complete image, by key.
   std::vector<CachedImage> list() const;
   // Moves a finished build directory into place atomically, replacing an older build.
@@ -58,5 +61,9 @@ public:
 private:
   std::filesystem::path m_root;
 };
+
+// A short, stable identifier of the shipped build recipe (FNV-1a of the script's text), so that
+// a colima with a changed recipe rebuilds the images of the old one.
+std::string recipe_id();
 
 } // namespace colima::image
