@@ -83,7 +83,7 @@ void App::boot(const config::Profile& profile, const config::Settings& settings)
   probe.qemu = arch == "aarch64" ? "qemu-system-aarch64" : "qemu-system-x86_64";
   image::Store store(m_paths.cache_dir() / "images");
   if (auto cached = store.find(image::ImageSpec{suite_of(m_environment), arch, settings.runtime},
-                                image::recipe_id())) {
+                               image::recipe_id())) {
     probe.kernel = cached->kernel();
   }
   host::AcceleratorChoice accelerator = host::choose_accelerator(

@@ -133,11 +133,10 @@ CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
   if (!result.ok()) {
     fs::path log = m_store.root() / (spec.key() + ".build.log");
     util::atomic_write(log, result.out + result.err, fs::perms(0644));
-    throw Error(fmt::format("building the guest image {} failed at '{}': {}; see '{}'", spec.key(),
-                            phase,
-                            first_error.empty() ? "exit status " + std::to_string(result.exit_code)
-                                                : first_error,
-                            log.string()));
+    throw Error(fmt::format(
+        "building the guest image {} failed at '{}': {}; see '{}'", spec.key(), phase,
+        first_error.empty() ? "exit status " + std::to_string(result.exit_code) : first_error,
+        log.string()));
   }
   fs::remove(script);
 

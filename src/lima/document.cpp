@@ -184,7 +184,14 @@ YAML::Node render_document(const config::Settings& settings, const config::Profi
   resolver["hosts"] = hosts;
   document["hostResolver"] = resolver;
   document["portForwards"] = port_forwards(settings, profile, paths);
+  // colima's own provisioning: shipped scripts, values as Lima params (PARAM_* in the guest).
   YAML::Node provision(YAML::NodeType::Sequence);
+  YAML::Node hostname(YAML::NodeType::Map);
+  hostname["mode"] = "system";
+  hostname["script"] = std::string(templates::find("provision/hostname.sh").value());
+  provision.push_back(hostname);
+  document["param"]["COLIMA_HOSTNAME"] =
+      settings.hostname.empty() ? profile.id() : settings.hostname;
   for (const auto& script : settings.provision) {
     if (script.mode == "system" || script.mode == "user") {
       YAML::Node entry(YAML::NodeType::Map);
@@ -193,9 +200,7 @@ YAML::Node render_document(const config::Settings& settings, const config::Profi
       provision.push_back(entry);
     }
   }
-  if (provision.size() > 0) {
-    document["provision"] = provision;
-  }
+  document["provision"] = provision;
   return document;
 }
 

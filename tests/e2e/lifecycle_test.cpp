@@ -84,6 +84,8 @@ TEST_F(VmLifecycle, SshPassesTheExitCodeAndStdin) {
   EXPECT_EQ(r.out, "through stdin\n");
   r = vm().colima({"ssh", "--", "uname", "-m"});
   EXPECT_EQ(r.out, "x86_64\n");
+  r = vm().colima({"ssh", "--", "hostname"});
+  EXPECT_EQ(r.out, "colima\n");
 }
 
 TEST_F(VmLifecycle, ListJsonHasOneLinePerProfile) {

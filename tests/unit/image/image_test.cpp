@@ -79,9 +79,9 @@ TEST(ImageBuilder, RunsTheShippedScriptWithValuesAsArgumentsAndInstallsAManifest
   EXPECT_EQ(std::vector<std::string>(argv.begin() + 2, argv.begin() + 10),
             (std::vector<std::string>{"--arch", "x86_64", "--runtime", "docker", "--suite",
                                       "trixie", "--mirror", "http://mirror.example/debian"}));
-  EXPECT_EQ(progress.stages, (std::vector<std::string>{
-                                 "building guest image trixie-x86_64-docker: bootstrap",
-                                 "building guest image trixie-x86_64-docker: disk"}));
+  EXPECT_EQ(progress.stages,
+            (std::vector<std::string>{"building guest image trixie-x86_64-docker: bootstrap",
+                                      "building guest image trixie-x86_64-docker: disk"}));
   EXPECT_EQ(image.dir, dir.path() / "images" / "trixie-x86_64-docker");
   EXPECT_EQ(image.manifest.sha256, "abc123");
   EXPECT_EQ(image.manifest.packages.at("docker.io"), "26.1.5");

@@ -89,6 +89,19 @@ TEST(LimaDocument, OverlappingMountsAreRefused) {
   EXPECT_NO_THROW(render_document(s, config::Profile(), k_paths, inputs()));
 }
 
+TEST(LimaDocument, TheHostnameReachesTheGuestAsAParamNotAsCode) {
+  config::Settings s = x86_settings();
+  YAML::Node d = render_document(s, config::Profile::from_name("work"), k_paths, inputs());
+  EXPECT_EQ(d["param"]["COLIMA_HOSTNAME"].as<std::string>(), "colima-work");
+  EXPECT_EQ(d["provision"][0]["mode"].as<std::string>(), "system");
+  EXPECT_NE(d["provision"][0]["script"].as<std::string>().find("$PARAM_COLIMA_HOSTNAME"),
+            std::string::npos);
+  s.hostname = "devbox";
+  d = render_document(s, config::Profile(), k_paths, inputs());
+  EXPECT_EQ(d["param"]["COLIMA_HOSTNAME"].as<std::string>(), "devbox");
+  EXPECT_EQ(d["provision"][0]["script"].as<std::string>().find("devbox"), std::string::npos);
+}
+
 TEST(LimaDocument, CustomDnsDisablesTheHostResolver) {
   config::Settings s = x86_settings();
   s.network.dns = {"1.1.1.1"};
