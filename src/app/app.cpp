@@ -73,6 +73,9 @@ void App::start(const config::Profile& profile, const StartRequest& request) {
   }
   m_progress.stage("starting " + profile.display_name());
   boot(profile, settings);
+  if (settings.runtime == "docker") {
+    connect_docker(profile, settings);
+  }
   write_ssh_config(settings.ssh_config);
   m_progress.info("done");
 }

@@ -163,6 +163,7 @@ void App::stop(const config::Profile& profile, bool force) {
     return;
   }
   m_progress.stage("stopping " + profile.display_name());
+  disconnect_docker(profile);
   driver.stop(profile, force);
   m_progress.info("done");
 }
@@ -184,6 +185,7 @@ void App::remove(const config::Profile& profile, bool data) {
   auto instance = driver.find(profile);
   if (instance) {
     m_progress.stage("deleting " + profile.display_name());
+    disconnect_docker(profile);
     driver.remove(profile);
   } else if (!data) {
     m_progress.info(profile.display_name() + " does not exist");

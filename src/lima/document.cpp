@@ -190,6 +190,12 @@ YAML::Node render_document(const config::Settings& settings, const config::Profi
   hostname["mode"] = "system";
   hostname["script"] = std::string(templates::find("provision/hostname.sh").value());
   provision.push_back(hostname);
+  if (settings.runtime == "docker") {
+    YAML::Node socket(YAML::NodeType::Map);
+    socket["mode"] = "system";
+    socket["script"] = std::string(templates::find("provision/docker-socket.sh").value());
+    provision.push_back(socket);
+  }
   document["param"]["COLIMA_HOSTNAME"] =
       settings.hostname.empty() ? profile.id() : settings.hostname;
   for (const auto& script : settings.provision) {

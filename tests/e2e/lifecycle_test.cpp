@@ -117,6 +117,36 @@ TEST_F(VmLifecycle, TheDockerEngineRunsInTheGuest) {
   EXPECT_FALSE(r.out.empty());
 }
 
+TEST_F(VmLifecycle, TheHostsDockerCliReachesTheEngineThroughTheColimaContext) {
+  process::Result r = vm().run({"docker", "context", "show"});
+  EXPECT_EQ(r.out, "colima\n") << r.err;
+  r = vm().run(
+      {"docker", "context", "inspect", "colima", "--format", "{{.Endpoints.docker.Host}}"});
+  EXPECT_EQ(r.out,
+            "unix://" + (vm().home() / ".config/colima/default/docker.sock").string() + "\n");
+  r = vm().run({"docker", "version", "--format", "{{.Server.Version}}"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(r.out.empty());
+  auto socket = std::filesystem::status(vm().home() / ".config/colima/default/docker.sock");
+  EXPECT_EQ(socket.type(), std::filesystem::file_type::socket);
+}
+
+TEST_F(VmLifecycle, ALocallyImportedImageRunsFromTheHost) {
+  std::filesystem::path root = vm().home() / "rootfs";
+  std::filesystem::create_directories(root / "bin");
+  std::filesystem::copy_file("/bin/busybox", root / "bin" / "busybox");
+  std::filesystem::create_symlink("busybox", root / "bin" / "sh");
+  process::Result r =
+      vm().run({"tar", "-C", root.string(), "-cf", (vm().home() / "rootfs.tar").string(), "."});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = vm().run({"docker", "import", (vm().home() / "rootfs.tar").string(), "colima-e2e/busybox"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = vm().run({"docker", "run", "--rm", "colima-e2e/busybox", "/bin/busybox", "echo",
+                "hello from a container"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from a container\n");
+}
+
 TEST_F(VmLifecycle, StopStopsTheVmAndStatusSaysStopped) {
   process::Result r = vm().colima({"stop"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -126,6 +156,9 @@ TEST_F(VmLifecycle, StopStopsTheVmAndStatusSaysStopped) {
   r = vm().colima({"ssh", "--", "true"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("is not running"), std::string::npos) << r.err;
+  r = vm().run({"docker", "context", "show"});
+  EXPECT_EQ(r.out, "default\n") << "the context current before colima is current again";
+  EXPECT_NE(vm().run({"docker", "context", "inspect", "colima"}).exit_code, 0);
 }
 
 TEST_F(VmLifecycle, StartResumesTheStoppedVmWithNewResources) {
@@ -139,6 +172,8 @@ TEST_F(VmLifecycle, StartResumesTheStoppedVmWithNewResources) {
   EXPECT_EQ(r.out, "3\n");
   r = vm().colima({"ssh", "--", "cat", (vm().home() / "from-guest.txt").string()});
   EXPECT_EQ(r.out, "written in the guest\n");
+  r = vm().run({"docker", "run", "--rm", "colima-e2e/busybox", "/bin/busybox", "true"});
+  EXPECT_EQ(r.exit_code, 0) << "images survive stop and start: " << r.err;
 }
 
 TEST_F(VmLifecycle, StartingARunningVmSaysSoAndChangesNothing) {

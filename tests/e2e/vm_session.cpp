@@ -49,6 +49,15 @@ VmSession::~VmSession() {
   fs::remove_all(m_home, ignored);
 }
 
+process::Result VmSession::run(std::vector<std::string> argv, const std::string& stdin_data) {
+  process::Command command{.argv = std::move(argv),
+                           .env = {{"HOME", m_home.string()}},
+                           .unset_env = {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG"},
+                           .cwd = m_home,
+                           .stdin_data = stdin_data};
+  return m_runner.run(command);
+}
+
 process::Result VmSession::colima(std::vector<std::string> args, const std::string& stdin_data,
                                   std::map<std::string, std::string> env) {
   args.insert(args.begin(), COLIMA_BINARY_PATH);

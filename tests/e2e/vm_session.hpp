@@ -22,6 +22,8 @@ public:
   // Runs colima with args in the session's HOME; output captured.
   process::Result colima(std::vector<std::string> args, const std::string& stdin_data = {},
                          std::map<std::string, std::string> env = {});
+  // Runs another program (docker, kubectl...) with the session's HOME.
+  process::Result run(std::vector<std::string> argv, const std::string& stdin_data = {});
   // Fails the calling test with the reason when the real-VM tier cannot run here; skips
   // instead when COLIMA_REQUIRE_ALL_TIERS is not 1.
   static std::string unavailable_reason();

@@ -141,6 +141,11 @@ private:
   std::string choose_image(const config::Settings& settings, const std::string& arch);
   // The VM must exist and run; returns its instance, else throws naming the profile.
   void require_running(const config::Profile& profile);
+  // Connects the host's docker CLI to the profile's engine: waits for the forwarded socket to
+  // answer, creates the context and, with auto_activate, makes it current.
+  void connect_docker(const config::Profile& profile, const config::Settings& settings);
+  // Removes the profile's docker context, restoring the context that was current before.
+  void disconnect_docker(const config::Profile& profile);
   // Writes <COLIMA_HOME>/ssh_config for the running VMs; with include_in_user_config, adds an
   // Include of it to ~/.ssh/config once.
   void write_ssh_config(bool include_in_user_config);
