@@ -7,6 +7,7 @@
 #include "colima/util/strings.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace colima::app {
 
@@ -167,6 +168,33 @@ int App::ssh(const config::Profile& profile, const std::vector<std::string>& arg
     }
   }
   return driver.shell_interactive(profile, argv, workdir);
+}
+
+std::string App::version_details(const config::Profile& profile) {
+  std::string out;
+  process::Result lima = m_runner.run(process::Command{.argv = {"limactl", "--version"}});
+  if (lima.ok()) {
+    out += util::trim(lima.out) + "\n";
+  }
+  std::optional<Status> current;
+  try {
+    current = status(profile);
+  } catch (const Error& error) {
+    spdlog::debug("version: no VM details: {}", error.what());
+  }
+  if (!current || current->status != "Running" || current->runtime.empty()) {
+    return out;
+  }
+  out += "\nruntime: " + current->runtime + "\narch: " + current->arch + "\n";
+  if (current->runtime == "docker") {
+    process::Result docker = m_runner.run(process::Command{
+        .argv = {"docker", "--context", profile.id(), "version", "--format",
+                 "client: v{{.Client.Version}}{{printf \"\\n\"}}server: v{{.Server.Version}}"}});
+    if (docker.ok()) {
+      out += util::trim(docker.out) + "\n";
+    }
+  }
+  return out;
 }
 
 std::string App::ssh_config(const config::Profile& profile) {

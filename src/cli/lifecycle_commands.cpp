@@ -207,8 +207,11 @@ void add_lifecycle_commands(CLI::App& root, Invocation& invocation) {
     CLI::App* c = root.add_subcommand("version", "print the version of Colima");
     auto profile = add_profile_argument(c);
     invocation.on_run(c, [profile, &invocation] {
-      invocation.profile(*profile);
       fmt::print("colima version {}\ngit commit: {}\n", COLIMA_VERSION, COLIMA_REVISION);
+      std::fflush(stdout);
+      if (::geteuid() != 0) {
+        fmt::print("{}", invocation.app().version_details(invocation.profile(*profile)));
+      }
     });
   }
 }

@@ -147,6 +147,15 @@ TEST_F(VmLifecycle, ALocallyImportedImageRunsFromTheHost) {
   EXPECT_EQ(r.out, "hello from a container\n");
 }
 
+TEST_F(VmLifecycle, VersionShowsLimactlAndTheRuntimeInTheGuest) {
+  process::Result r = vm().colima({"version"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("colima version v0.10.3\n")) << r.out;
+  EXPECT_NE(r.out.find("limactl version "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nruntime: docker\narch: x86_64\nclient: v"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nserver: v26."), std::string::npos) << r.out;
+}
+
 TEST_F(VmLifecycle, StopStopsTheVmAndStatusSaysStopped) {
   process::Result r = vm().colima({"stop"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -110,6 +110,10 @@ public:
   // Builds the guest image for the architecture and runtime.
   void build_image(const std::string& arch, const std::string& runtime, const std::string& suite);
 
+  // What `colima version` adds to colima's own version: limactl's version and, when the VM
+  // runs, the runtime, the guest architecture and the engine's client and server versions.
+  std::string version_details(const config::Profile& profile);
+
   // The guest images in the cache.
   std::vector<std::string> list_images();
 
