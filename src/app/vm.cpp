@@ -144,14 +144,6 @@ void App::boot(const config::Profile& profile, const config::Settings& settings)
   config::save_settings(m_paths.state_file(profile), settings);
 }
 
-void App::require_running(const config::Profile& profile) {
-  lima::Driver driver(m_runner, m_paths);
-  auto instance = driver.find(profile);
-  if (!instance || !instance->running()) {
-    throw Error(profile.display_name() + " is not running");
-  }
-}
-
 void App::stop(const config::Profile& profile, bool force) {
   lima::Driver driver(m_runner, m_paths);
   auto instance = driver.find(profile);

@@ -143,8 +143,6 @@ private:
   void boot(const config::Profile& profile, const config::Settings& settings);
   // The guest disk image for a new VM: --disk-image, the cache, or a fresh build.
   std::string choose_image(const config::Settings& settings, const std::string& arch);
-  // The VM must exist and run; returns its instance, else throws naming the profile.
-  void require_running(const config::Profile& profile);
   // Connects the host's docker CLI to the profile's engine: waits for the forwarded socket to
   // answer, creates the context and, with auto_activate, makes it current.
   void connect_docker(const config::Profile& profile, const config::Settings& settings);
