@@ -36,7 +36,14 @@ mean_of() {
   awk -v l="$label" -v a="$start" -v b="$end" -v n="$runs" \
     'BEGIN { printf "%-24s %8.3f s (mean of %d)\n", l, (b - a) / n, n }'
 }
-stages() { sed -n 's/^colima: \(.*\) \[\([0-9.]*s\)\]$/    \2  \1/p' "$home/last.log"; }
+stages() {
+  sed -n 's/^colima: \(.*\) \[\([0-9.]*s\)\]$/    \2  \1/p' "$home/last.log"
+  # VM ready (Lima's READY, when the runtime's provisioning starts) to the engine answering.
+  sed -n 's/^colima: \(.*\) \[\([0-9.]*\)s\]$/\2 \1/p' "$home/last.log" | awk '
+    / provisioning / { vm = $1 }
+    / is ready$/ { ready = $1 }
+    END { if (vm != "" && ready != "") printf "%-24s %8.2f s\n", "VM ready -> engine ready", ready - vm }'
+}
 
 "$colima" image list | grep -q "trixie-$(uname -m)-docker" || "$colima" image build >/dev/null 2>&1
 timed "cold start" "$colima" start

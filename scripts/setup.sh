@@ -185,22 +185,27 @@ register_binfmt() {
   fi
 }
 
-# Fetches a package of Debian 13 without adding trixie to the machine's apt sources, and
-# unpacks it into a directory.
-fetch_trixie_package() {
-  local package=$1 into=$2
-  local root="$cache/trixie-apt"
+# Fetches a package of a Debian suite and architecture without touching the machine's apt
+# sources, and unpacks it into a directory: fetch_package SUITE ARCH PACKAGE DIR.
+fetch_package() {
+  local suite=$1 arch=$2 package=$3 into=$4
+  local root="$cache/apt-$suite-$arch"
   mkdir -p "$root/lists/partial" "$root/archives/partial" "$into"
-  echo "deb $(debian_mirror) trixie main" >"$root/sources.list"
+  echo "deb $(debian_mirror) $suite main" >"$root/sources.list"
   local options=(-o Dir::Etc::SourceList="$root/sources.list" -o Dir::Etc::SourceParts=/dev/null
     -o Dir::State::Lists="$root/lists" -o Dir::Cache::Archives="$root/archives"
-    -o APT::Architecture=amd64 -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-  if [ ! -s "$root/lists/lock" ] && ! ls "$root/lists/"*Packages* >/dev/null 2>&1; then
-    apt-get "${options[@]}" update -qq >/dev/null || die "cannot read trixie's package lists"
+    -o APT::Architecture="$arch" -o APT::Architectures="$arch" -o Debug::NoLocking=1
+    -o APT::Sandbox::User=root)
+  if ! ls "$root/lists/"*Packages* >/dev/null 2>&1; then
+    apt-get "${options[@]}" update -qq >/dev/null || die "cannot read $suite's package lists ($arch)"
   fi
-  (cd "$root/archives" && apt-get "${options[@]}" download "$package" >/dev/null) ||
-    die "cannot download trixie's $package"
-  dpkg-deb -x "$(ls -t "$root/archives/${package}_"*.deb | head -1)" "$into"
+  (cd "$root/archives" && apt-get "${options[@]}" download "$package:$arch" >/dev/null) ||
+    die "cannot download $suite's $package ($arch)"
+  dpkg-deb -x "$(ls -t "$root/archives/${package}_"*"_$arch.deb" | head -1)" "$into"
+}
+
+fetch_trixie_package() {
+  fetch_package trixie amd64 "$1" "$2"
 }
 
 install_clients() {
@@ -216,10 +221,27 @@ install_clients() {
     install -m 0755 "$cache/unpacked/docker-compose/usr/libexec/docker/cli-plugins/docker-compose" \
       /usr/local/lib/docker/cli-plugins/docker-compose
   fi
+  if ! docker buildx version >/dev/null 2>&1; then
+    say "installing the docker buildx plugin from Debian 13"
+    fetch_trixie_package docker-buildx "$cache/unpacked/docker-buildx"
+    mkdir -p /usr/local/lib/docker/cli-plugins
+    install -m 0755 "$cache/unpacked/docker-buildx/usr/libexec/docker/cli-plugins/docker-buildx" \
+      /usr/local/lib/docker/cli-plugins/docker-buildx
+  fi
   if ! command -v kubectl >/dev/null; then
     say "installing kubectl from Debian 13"
     fetch_trixie_package kubectl "$cache/unpacked/kubectl"
     install -m 0755 "$cache/unpacked/kubectl/usr/bin/kubectl" /usr/local/bin/kubectl
+  fi
+}
+
+# Test fixtures: an aarch64 busybox for the foreign-architecture container tests.
+install_fixtures() {
+  local fixtures=$prefix/share/colima-dev
+  if [ ! -x "$fixtures/busybox.aarch64" ]; then
+    say "fetching an aarch64 busybox for the tests"
+    fetch_package bookworm arm64 busybox-static "$cache/unpacked/busybox-arm64"
+    install -D -m 0755 "$cache/unpacked/busybox-arm64/bin/busybox" "$fixtures/busybox.aarch64"
   fi
 }
 
@@ -230,9 +252,10 @@ main() {
   build_lima
   register_binfmt
   install_clients
+  install_fixtures
   say "ready: $(qemu-system-x86_64 --version | head -1)"
   say "ready: $(runuser -u "$user" -- "$prefix/bin/limactl" --version)"
-  say "ready: $(docker --version); $(docker compose version 2>&1 | head -1); kubectl $(kubectl version --client 2>/dev/null | head -1)"
+  say "ready: $(docker --version); $(docker compose version 2>&1 | head -1); buildx $(docker buildx version 2>&1 | head -1); kubectl $(kubectl version --client 2>/dev/null | head -1)"
   say "ready: VMs run as the user '$user'"
 }
 

@@ -71,13 +71,16 @@ void App::start(const config::Profile& profile, const StartRequest& request) {
       config::save_settings(m_paths.settings_file(profile), settings);
     }
   }
-  m_progress.stage("starting " + profile.display_name());
-  boot(profile, settings);
-  if (settings.runtime == "docker") {
-    connect_docker(profile, settings);
-  }
-  write_ssh_config(settings.ssh_config);
+  bring_up(profile, settings);
   m_progress.info("done");
+}
+
+void App::bring_up(const config::Profile& profile, const config::Settings& settings) {
+  m_progress.stage("starting " + profile.display_name());
+  bool booted = boot(profile, settings);
+  provision_runtime(profile, settings, !booted);
+  write_ssh_config(settings.ssh_config);
+  m_progress.stage(profile.display_name() + " is ready");
 }
 
 void App::edit_template(const std::string& editor) {

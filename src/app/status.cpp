@@ -7,6 +7,7 @@
 #include "colima/util/strings.hpp"
 
 #include <fmt/format.h>
+#include <map>
 #include <spdlog/spdlog.h>
 
 namespace colima::app {
@@ -99,12 +100,17 @@ std::optional<Status> App::status(const config::Profile& profile) {
     status.mount_type = s.mount_type;
     status.disk = s.disk * k_gib;
     fs::path dir = m_paths.profile_dir(profile);
-    if (s.runtime == "docker") {
-      status.docker_socket = socket_uri(dir / "docker.sock");
-      status.containerd_socket = socket_uri(dir / "containerd.sock");
-    } else if (s.runtime == "containerd") {
-      status.containerd_socket = socket_uri(dir / "containerd.sock");
-      status.buildkitd_socket = socket_uri(dir / "buildkitd.sock");
+    std::map<std::string, std::string*> fields = {{"docker_socket", &status.docker_socket},
+                                                  {"containerd_socket", &status.containerd_socket},
+                                                  {"buildkitd_socket", &status.buildkitd_socket}};
+    try {
+      for (const auto& socket : runtime::make(s.runtime)->sockets()) {
+        if (auto field = fields.find(socket.status_key); field != fields.end()) {
+          *field->second = socket_uri(dir / socket.file_name);
+        }
+      }
+    } catch (const Error& error) {
+      spdlog::debug("status: no sockets for runtime '{}': {}", s.runtime, error.what());
     }
   }
   return status;

@@ -69,13 +69,14 @@ std::string App::choose_image(const config::Settings& settings, const std::strin
   return builder.build(spec, image::debian_mirror(m_environment)).disk().string();
 }
 
-void App::boot(const config::Profile& profile, const config::Settings& settings) {
+bool App::boot(const config::Profile& profile, const config::Settings& settings) {
   lima::check_limactl(m_runner);
+  auto runtime = runtime::make(settings.runtime);
   lima::Driver driver(m_runner, m_paths);
   std::optional<lima::Instance> instance = driver.find(profile);
   if (instance && instance->running()) {
     m_progress.info(profile.display_name() + " is already running");
-    return;
+    return false;
   }
   std::string arch = config::normalize_arch(settings.arch).value_or(config::host_arch());
   std::string host = config::host_arch();
@@ -94,8 +95,11 @@ void App::boot(const config::Profile& profile, const config::Settings& settings)
   }
 
   fs::path instance_dir = m_paths.instance_dir(profile);
-  bool data_disk = settings.runtime != "none";
+  bool data_disk = runtime->uses_data_disk();
   lima::DocumentInputs inputs{.image_location = "", .home = m_paths.home(), .data_disk = data_disk};
+  for (const auto& socket : runtime->sockets()) {
+    inputs.sockets.push_back({socket.guest_path, m_paths.profile_dir(profile) / socket.file_name});
+  }
   process::Command options;
   options.env = accelerator.lima_environment;
   lima::StartMonitor monitor(instance_dir,
@@ -117,7 +121,7 @@ void App::boot(const config::Profile& profile, const config::Settings& settings)
         m_progress.stage(fmt::format("creating the {}GiB data disk", settings.disk));
         driver.create_data_disk(profile, settings.disk);
       }
-      YAML::Node document = lima::render_document(settings, profile, m_paths, inputs);
+      YAML::Node document = lima::render_document(settings, profile, inputs);
       fs::path file = m_paths.profile_dir(profile) / "lima.yaml";
       util::atomic_write(file, lima::emit_document(document));
       m_progress.stage("creating the VM");
@@ -129,7 +133,7 @@ void App::boot(const config::Profile& profile, const config::Settings& settings)
       }
       fs::path file = instance_dir / "lima.yaml";
       YAML::Node existing = YAML::LoadFile(file.string());
-      YAML::Node document = lima::render_document(settings, profile, m_paths, inputs);
+      YAML::Node document = lima::render_document(settings, profile, inputs);
       document["images"] = existing["images"];
       util::atomic_write(file, lima::emit_document(document));
       m_progress.stage("starting the VM");
@@ -142,6 +146,7 @@ void App::boot(const config::Profile& profile, const config::Settings& settings)
                             (instance_dir / "ha.stderr.log").string()));
   }
   config::save_settings(m_paths.state_file(profile), settings);
+  return true;
 }
 
 void App::stop(const config::Profile& profile, bool force) {
@@ -168,7 +173,7 @@ void App::restart(const config::Profile& profile, bool force) {
   }
   stop(profile, force);
   auto saved = config::load_settings(m_paths.settings_file(profile));
-  boot(profile, saved ? saved->settings : config::Settings{});
+  bring_up(profile, saved ? saved->settings : config::Settings{});
   m_progress.info("done");
 }
 

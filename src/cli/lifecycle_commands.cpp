@@ -198,10 +198,8 @@ void add_lifecycle_commands(CLI::App& root, Invocation& invocation) {
     c->alias("u");
     c->alias("up");
     auto profile = add_profile_argument(c);
-    invocation.on_run(c, [profile, &invocation] {
-      invocation.profile(*profile);
-      not_built("updating the container runtime");
-    });
+    invocation.on_run(
+        c, [profile, &invocation] { invocation.app().update(invocation.profile(*profile)); });
   }
   {
     CLI::App* c = root.add_subcommand("version", "print the version of Colima");

@@ -97,16 +97,10 @@ YAML::Node mounts_node(const config::Settings& settings, const fs::path& home) {
   return mounts;
 }
 
-YAML::Node port_forwards(const config::Settings& settings, const config::Profile& profile,
-                         const config::Paths& paths) {
+YAML::Node port_forwards(const config::Settings& settings, const DocumentInputs& inputs) {
   YAML::Node rules(YAML::NodeType::Sequence);
-  fs::path dir = paths.profile_dir(profile);
-  if (settings.runtime == "docker") {
-    rules.push_back(socket_forward("/var/run/docker.sock", dir / "docker.sock"));
-    rules.push_back(socket_forward("/var/run/containerd/containerd.sock", dir / "containerd.sock"));
-  } else if (settings.runtime == "containerd") {
-    rules.push_back(socket_forward("/var/run/containerd/containerd.sock", dir / "containerd.sock"));
-    rules.push_back(socket_forward("/var/run/buildkit/buildkitd.sock", dir / "buildkitd.sock"));
+  for (const auto& socket : inputs.sockets) {
+    rules.push_back(socket_forward(socket.guest, socket.host));
   }
   if (settings.port_forwarder == "none") {
     YAML::Node ignore(YAML::NodeType::Map);
@@ -129,7 +123,7 @@ YAML::Node port_forwards(const config::Settings& settings, const config::Profile
 } // namespace
 
 YAML::Node render_document(const config::Settings& settings, const config::Profile& profile,
-                           const config::Paths& paths, const DocumentInputs& inputs) {
+                           const DocumentInputs& inputs) {
   YAML::Node document = YAML::Load(std::string(templates::find("lima.yaml").value()));
   std::string arch = config::normalize_arch(settings.arch).value_or(config::host_arch());
   if (!settings.cpu_type.empty() && settings.cpu_type != "host") {
@@ -145,7 +139,7 @@ YAML::Node render_document(const config::Settings& settings, const config::Profi
   document["cpus"] = settings.cpu;
   document["memory"] = fmt::format("{}MiB", static_cast<long long>(settings.memory * 1024));
   document["disk"] = fmt::format("{}GiB", settings.root_disk);
-  if (inputs.data_disk && settings.runtime != "none") {
+  if (inputs.data_disk) {
     YAML::Node disk(YAML::NodeType::Map);
     disk["name"] = profile.id();
     disk["format"] = true;
@@ -183,19 +177,13 @@ YAML::Node render_document(const config::Settings& settings, const config::Profi
   }
   resolver["hosts"] = hosts;
   document["hostResolver"] = resolver;
-  document["portForwards"] = port_forwards(settings, profile, paths);
+  document["portForwards"] = port_forwards(settings, inputs);
   // colima's own provisioning: shipped scripts, values as Lima params (PARAM_* in the guest).
   YAML::Node provision(YAML::NodeType::Sequence);
   YAML::Node hostname(YAML::NodeType::Map);
   hostname["mode"] = "system";
   hostname["script"] = std::string(templates::find("provision/hostname.sh").value());
   provision.push_back(hostname);
-  if (settings.runtime == "docker") {
-    YAML::Node socket(YAML::NodeType::Map);
-    socket["mode"] = "system";
-    socket["script"] = std::string(templates::find("provision/docker-socket.sh").value());
-    provision.push_back(socket);
-  }
   document["param"]["COLIMA_HOSTNAME"] =
       settings.hostname.empty() ? profile.id() : settings.hostname;
   for (const auto& script : settings.provision) {

@@ -113,7 +113,7 @@ int Driver::shell_interactive(const config::Profile& profile, const std::vector<
 process::Result Driver::shell(const config::Profile& profile, const std::vector<std::string>& argv,
                               const std::string& stdin_data,
                               std::optional<std::chrono::milliseconds> timeout) {
-  std::vector<std::string> arguments = {"shell", profile.id()};
+  std::vector<std::string> arguments = {"shell", "--workdir", "/", profile.id()};
   arguments.insert(arguments.end(), argv.begin(), argv.end());
   process::Command command = limactl(arguments);
   command.stdin_data = stdin_data;

@@ -32,6 +32,10 @@ CFG
   chroot "$root" systemctl enable systemd-networkd.service systemd-resolved.service ssh.service >/dev/null 2>&1 ||
     chroot "$root" systemctl enable systemd-networkd.service ssh.service
   ln -sf ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
+  # colima starts the engine after every boot, once the container data disk is in place.
+  if [ "$COLIMA_IMAGE_RUNTIME" = docker ]; then
+    chroot "$root" systemctl disable docker.service docker.socket containerd.service >/dev/null 2>&1
+  fi
   if [ "$COLIMA_IMAGE_RUNTIME" = containerd ]; then
     mkdir -p "$root/opt/cni"
     ln -sfn /usr/lib/cni "$root/opt/cni/bin"
@@ -131,7 +135,7 @@ fi
 
 packages=(systemd-sysv systemd-resolved udev dbus cloud-init cloud-guest-utils openssh-server
   sudo bash sshfs fuse3 iptables rsync iproute2 netbase procps ca-certificates kmod gzip
-  e2fsprogs fdisk util-linux apt zstd)
+  e2fsprogs fdisk util-linux apt zstd libpam-systemd dbus-user-session)
 if [ "$arch" = aarch64 ]; then
   packages+=(linux-image-cloud-arm64 grub-efi-arm64-bin)
 else

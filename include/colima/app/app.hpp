@@ -5,6 +5,7 @@
 #include "colima/config/profile.hpp"
 #include "colima/config/settings.hpp"
 #include "colima/process/runner.hpp"
+#include "colima/runtime/runtime.hpp"
 #include "colima/util/environment.hpp"
 #include "colima/util/progress.hpp"
 
@@ -88,6 +89,9 @@ public:
   // Stops the VM (`--force`: without a graceful shutdown). Says so when it is not running.
   void stop(const config::Profile& profile, bool force);
 
+  // Updates the container runtime's packages in the running VM from the Debian mirror.
+  void update(const config::Profile& profile);
+
   // Stops and starts the VM with its saved settings.
   void restart(const config::Profile& profile, bool force);
 
@@ -139,8 +143,18 @@ private:
                                                  const std::string& header,
                                                  const config::Settings& settings);
   std::vector<std::string> editor_argv(const std::string& editor) const;
-  // Boots the VM of a profile with the given settings: creates it or resumes it.
-  void boot(const config::Profile& profile, const config::Settings& settings);
+  // Boots the VM, provisions its runtime, connects the host and writes the SSH config.
+  void bring_up(const config::Profile& profile, const config::Settings& settings);
+  // Boots the VM of a profile with the given settings: creates it or resumes it. Returns false
+  // when it was already running.
+  bool boot(const config::Profile& profile, const config::Settings& settings);
+  // Configures and starts the runtime in the guest (with already_running, only when its engine
+  // is down) and connects the host's docker CLI when the runtime has a docker context.
+  void provision_runtime(const config::Profile& profile, const config::Settings& settings,
+                         bool already_running);
+  // Runs a runtime's guest script as root; throws Error with the script's last stderr line.
+  process::Result run_guest_script(const config::Profile& profile,
+                                   const runtime::GuestScript& script);
   // The guest disk image for a new VM: --disk-image, the cache, or a fresh build.
   std::string choose_image(const config::Settings& settings, const std::string& arch);
   // Connects the host's docker CLI to the profile's engine: waits for the forwarded socket to

@@ -6,9 +6,16 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 #include <yaml-cpp/yaml.h>
 
 namespace colima::lima {
+
+// A guest socket forwarded to a host path.
+struct SocketForward {
+  std::string guest;
+  std::filesystem::path host;
+};
 
 // What the Lima document needs beyond the profile's settings.
 struct DocumentInputs {
@@ -18,14 +25,16 @@ struct DocumentInputs {
   std::filesystem::path home;
   // Whether the container data lives on a separate Lima disk named after the instance.
   bool data_disk = true;
+  // The runtime's sockets, forwarded to the host.
+  std::vector<SocketForward> sockets;
 };
 
 // The Lima instance document for a profile, built as yaml-cpp nodes on templates/lima.yaml:
 // resources, image, data disk, mounts, SSH, DNS, environment, port forwards of the runtime's
-// sockets to <COLIMA_HOME>/<profile>/ and of container ports to 127.0.0.1.
+// sockets and of container ports to 127.0.0.1, the hostname provision script.
 // Throws UsageError for mounts that overlap or are not absolute.
 YAML::Node render_document(const config::Settings& settings, const config::Profile& profile,
-                           const config::Paths& paths, const DocumentInputs& inputs);
+                           const DocumentInputs& inputs);
 
 // The document as YAML text.
 std::string emit_document(const YAML::Node& document);

@@ -50,7 +50,7 @@ public:
   // <id> argv...`; returns the command's exit status.
   int shell_interactive(const config::Profile& profile, const std::vector<std::string>& argv,
                         const std::optional<std::string>& workdir);
-  // Runs argv in the guest and captures its output: `limactl shell <id> argv...`.
+  // Runs argv in the guest and captures its output: `limactl shell --workdir / <id> argv...`.
   process::Result shell(const config::Profile& profile, const std::vector<std::string>& argv,
                         const std::string& stdin_data = {},
                         std::optional<std::chrono::milliseconds> timeout = std::nullopt);

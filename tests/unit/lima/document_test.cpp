@@ -11,9 +11,13 @@ namespace {
 const config::Paths k_paths("/home/u", "/home/u/.config/colima");
 
 DocumentInputs inputs() {
-  return DocumentInputs{.image_location = "/home/u/.config/colima/_cache/images/disk.qcow2",
-                        .home = "/home/u",
-                        .data_disk = true};
+  return DocumentInputs{
+      .image_location = "/home/u/.config/colima/_cache/images/disk.qcow2",
+      .home = "/home/u",
+      .data_disk = true,
+      .sockets = {{"/var/run/docker.sock", "/home/u/.config/colima/default/docker.sock"},
+                  {"/var/run/containerd/containerd.sock",
+                   "/home/u/.config/colima/default/containerd.sock"}}};
 }
 
 config::Settings x86_settings() {
@@ -25,7 +29,7 @@ config::Settings x86_settings() {
 
 TEST(LimaDocument, DefaultSettingsRenderTheGoldenDocument) {
   std::string rendered =
-      emit_document(render_document(x86_settings(), config::Profile(), k_paths, inputs()));
+      emit_document(render_document(x86_settings(), config::Profile(), inputs()));
   std::string path = std::string(COLIMA_TEST_DATA_DIR) + "/lima/default.yaml";
   const char* update = std::getenv("COLIMA_UPDATE_GOLDEN");
   if (update != nullptr && std::string(update) == "1") {
@@ -42,30 +46,31 @@ TEST(LimaDocument, ResourcesAndCpuTypeComeFromTheSettings) {
   s.memory = 1.5;
   s.root_disk = 30;
   s.cpu_type = "qemu64";
-  YAML::Node d = render_document(s, config::Profile::from_name("work"), k_paths, inputs());
+  YAML::Node d = render_document(s, config::Profile::from_name("work"), inputs());
   EXPECT_EQ(d["cpus"].as<int>(), 4);
   EXPECT_EQ(d["memory"].as<std::string>(), "1536MiB");
   EXPECT_EQ(d["disk"].as<std::string>(), "30GiB");
   EXPECT_EQ(d["vmOpts"]["qemu"]["cpuType"]["x86_64"].as<std::string>(), "qemu64");
   EXPECT_EQ(d["additionalDisks"][0]["name"].as<std::string>(), "colima-work");
-  EXPECT_EQ(d["portForwards"][0]["hostSocket"].as<std::string>(),
-            "/home/u/.config/colima/work/docker.sock");
 }
 
-TEST(LimaDocument, ContainerdForwardsItsAndBuildkitsSockets) {
-  config::Settings s = x86_settings();
-  s.runtime = "containerd";
-  YAML::Node d = render_document(s, config::Profile(), k_paths, inputs());
-  EXPECT_EQ(d["portForwards"][0]["guestSocket"].as<std::string>(),
-            "/var/run/containerd/containerd.sock");
-  EXPECT_EQ(d["portForwards"][1]["hostSocket"].as<std::string>(),
-            "/home/u/.config/colima/default/buildkitd.sock");
+TEST(LimaDocument, TheGivenSocketsAreForwardedOverTcpBeforeThePortRules) {
+  DocumentInputs given = inputs();
+  given.sockets = {{"/run/a.sock", "/h/a.sock"}, {"/run/b.sock", "/h/b.sock"}};
+  YAML::Node d = render_document(x86_settings(), config::Profile(), given);
+  EXPECT_EQ(d["portForwards"][0]["guestSocket"].as<std::string>(), "/run/a.sock");
+  EXPECT_EQ(d["portForwards"][1]["hostSocket"].as<std::string>(), "/h/b.sock");
+  EXPECT_EQ(d["portForwards"][1]["proto"].as<std::string>(), "tcp");
+  EXPECT_EQ(d["portForwards"][2]["guestIP"].as<std::string>(), "0.0.0.0");
 }
 
-TEST(LimaDocument, NoneRuntimeHasNoDataDiskAndNoSockets) {
+TEST(LimaDocument, WithoutDataDiskOrSocketsTheDocumentHasNeither) {
   config::Settings s = x86_settings();
   s.runtime = "none";
-  YAML::Node d = render_document(s, config::Profile(), k_paths, inputs());
+  DocumentInputs given = inputs();
+  given.data_disk = false;
+  given.sockets.clear();
+  YAML::Node d = render_document(s, config::Profile(), given);
   EXPECT_FALSE(d["additionalDisks"]);
   EXPECT_FALSE(d["portForwards"][0]["guestSocket"]);
 }
@@ -73,31 +78,31 @@ TEST(LimaDocument, NoneRuntimeHasNoDataDiskAndNoSockets) {
 TEST(LimaDocument, MountsExpandTheHomeAndNoneMountsNothing) {
   config::Settings s = x86_settings();
   s.mounts = std::vector<config::Mount>{{"~/src", "/src", true}, {"/tmp/data/", "", false}};
-  YAML::Node d = render_document(s, config::Profile(), k_paths, inputs());
+  YAML::Node d = render_document(s, config::Profile(), inputs());
   EXPECT_EQ(d["mounts"][0]["location"].as<std::string>(), "/home/u/src");
   EXPECT_EQ(d["mounts"][0]["mountPoint"].as<std::string>(), "/src");
   EXPECT_EQ(d["mounts"][1]["location"].as<std::string>(), "/tmp/data");
   s.mounts = std::nullopt;
-  EXPECT_EQ(render_document(s, config::Profile(), k_paths, inputs())["mounts"].size(), 0u);
+  EXPECT_EQ(render_document(s, config::Profile(), inputs())["mounts"].size(), 0u);
 }
 
 TEST(LimaDocument, OverlappingMountsAreRefused) {
   config::Settings s = x86_settings();
   s.mounts = std::vector<config::Mount>{{"/User", "", true}, {"/User/something", "", false}};
-  EXPECT_THROW(render_document(s, config::Profile(), k_paths, inputs()), UsageError);
+  EXPECT_THROW(render_document(s, config::Profile(), inputs()), UsageError);
   s.mounts = std::vector<config::Mount>{{"/User/one", "", true}, {"/User/one_other", "", false}};
-  EXPECT_NO_THROW(render_document(s, config::Profile(), k_paths, inputs()));
+  EXPECT_NO_THROW(render_document(s, config::Profile(), inputs()));
 }
 
 TEST(LimaDocument, TheHostnameReachesTheGuestAsAParamNotAsCode) {
   config::Settings s = x86_settings();
-  YAML::Node d = render_document(s, config::Profile::from_name("work"), k_paths, inputs());
+  YAML::Node d = render_document(s, config::Profile::from_name("work"), inputs());
   EXPECT_EQ(d["param"]["COLIMA_HOSTNAME"].as<std::string>(), "colima-work");
   EXPECT_EQ(d["provision"][0]["mode"].as<std::string>(), "system");
   EXPECT_NE(d["provision"][0]["script"].as<std::string>().find("$PARAM_COLIMA_HOSTNAME"),
             std::string::npos);
   s.hostname = "devbox";
-  d = render_document(s, config::Profile(), k_paths, inputs());
+  d = render_document(s, config::Profile(), inputs());
   EXPECT_EQ(d["param"]["COLIMA_HOSTNAME"].as<std::string>(), "devbox");
   EXPECT_EQ(d["provision"][0]["script"].as<std::string>().find("devbox"), std::string::npos);
 }
@@ -105,13 +110,13 @@ TEST(LimaDocument, TheHostnameReachesTheGuestAsAParamNotAsCode) {
 TEST(LimaDocument, CustomDnsDisablesTheHostResolver) {
   config::Settings s = x86_settings();
   s.network.dns = {"1.1.1.1"};
-  YAML::Node d = render_document(s, config::Profile(), k_paths, inputs());
+  YAML::Node d = render_document(s, config::Profile(), inputs());
   EXPECT_FALSE(d["hostResolver"]["enabled"].as<bool>());
   EXPECT_EQ(d["dns"][0].as<std::string>(), "1.1.1.1");
 }
 
 TEST(LimaDocument, PublishedPortsAreForwardedToLoopbackOnly) {
-  YAML::Node d = render_document(x86_settings(), config::Profile(), k_paths, inputs());
+  YAML::Node d = render_document(x86_settings(), config::Profile(), inputs());
   for (const auto& rule : d["portForwards"]) {
     if (rule["hostIP"]) {
       EXPECT_EQ(rule["hostIP"].as<std::string>(), "127.0.0.1");

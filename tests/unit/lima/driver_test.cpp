@@ -32,7 +32,7 @@ TEST(LimaDriver, EveryCallIsOneLimactlArgvWithColimasLimaHome) {
           {"limactl", "disk", "create", "colima-work", "--size", "100GiB", "--format", "raw"},
           {"limactl", "disk", "resize", "colima-work", "--size", "150GiB"},
           {"limactl", "disk", "delete", "--force", "colima-work"},
-          {"limactl", "shell", "colima-work", "uname", "-m"},
+          {"limactl", "shell", "--workdir", "/", "colima-work", "uname", "-m"},
           {"limactl", "shell", "--workdir", "/home/u/src", "colima-work", "sh", "-c", "exit 7"},
           {"limactl", "shell", "colima"}}));
   for (const auto& command : runner.commands()) {

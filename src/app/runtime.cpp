@@ -1,0 +1,115 @@
+// The runtime's part of a start, stop and update: the guest script that configures and starts
+// the engine, and the host's docker context for the forwarded engine socket.
+#include "colima/app/app.hpp"
+#include "colima/host/docker_context.hpp"
+#include "colima/lima/driver.hpp"
+#include "colima/util/error.hpp"
+#include "colima/util/strings.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+#include <thread>
+
+namespace colima::app {
+
+namespace {
+
+host::DockerContext context_of(process::Runner& runner, const config::Paths& paths,
+                               const config::Profile& profile) {
+  return host::DockerContext(runner, profile.id(), profile.display_name(),
+                             paths.profile_dir(profile) / "docker.sock",
+                             paths.profile_dir(profile));
+}
+
+// The last non-empty line a guest script wrote on stderr: the one that says why it failed.
+std::string last_line(const std::string& text) {
+  std::string last;
+  for (const auto& line : util::split(text, '\n')) {
+    if (!util::trim(line).empty()) {
+      last = util::trim(line);
+    }
+  }
+  return last;
+}
+
+} // namespace
+
+process::Result App::run_guest_script(const config::Profile& profile,
+                                      const runtime::GuestScript& script) {
+  std::vector<std::string> argv = {"sudo", "sh", "-s", "--"};
+  argv.insert(argv.end(), script.args.begin(), script.args.end());
+  m_progress.stage(script.stage);
+  lima::Driver driver(m_runner, m_paths);
+  process::Result result = driver.shell(profile, argv, script.text, std::chrono::minutes(15));
+  if (!result.ok()) {
+    std::string why = last_line(result.err);
+    throw Error(fmt::format("error {}: {}{}", script.stage,
+                            why.empty() ? fmt::format("exit status {}", result.exit_code) : why,
+                            script.hint.empty() ? "" : "; " + script.hint));
+  }
+  return result;
+}
+
+void App::provision_runtime(const config::Profile& profile, const config::Settings& settings,
+                            bool already_running) {
+  auto runtime = runtime::make(settings.runtime);
+  runtime::GuestContext context{.data_mount =
+                                    runtime->uses_data_disk() ? "/mnt/lima-" + profile.id() : "",
+                                .already_running = already_running};
+  if (auto script = runtime->provision(settings, context)) {
+    run_guest_script(profile, *script);
+  }
+  if (runtime->has_docker_context()) {
+    connect_docker(profile, settings);
+  }
+}
+
+void App::update(const config::Profile& profile) {
+  lima::Driver driver(m_runner, m_paths);
+  auto instance = driver.find(profile);
+  if (!instance || !instance->running()) {
+    throw Error("runtime cannot be updated, " + profile.display_name() + " is not running");
+  }
+  auto state = load(m_paths.state_file(profile));
+  auto runtime = runtime::make(state ? state->runtime : "docker");
+  auto script = runtime->update();
+  if (!script) {
+    throw Error(fmt::format("update not supported for the {} runtime", runtime->name()));
+  }
+  process::Result result = run_guest_script(profile, *script);
+  std::string report = util::trim(result.out);
+  if (report == "no updates available") {
+    m_progress.warn(report);
+  } else {
+    m_progress.info(report);
+  }
+}
+
+void App::connect_docker(const config::Profile& profile, const config::Settings& settings) {
+  host::DockerContext context = context_of(m_runner, m_paths, profile);
+  context.ensure();
+  m_progress.stage("waiting for the docker engine");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (!context.engine_answers()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw Error("the docker engine of " + profile.display_name() + " does not answer on '" +
+                  (m_paths.profile_dir(profile) / "docker.sock").string() +
+                  "': see 'colima ssh -- sudo journalctl -u docker'");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  if (settings.auto_activate) {
+    context.activate();
+    m_progress.info("docker context '" + profile.id() + "' is now current");
+  }
+}
+
+void App::disconnect_docker(const config::Profile& profile) {
+  try {
+    context_of(m_runner, m_paths, profile).remove();
+  } catch (const Error& error) {
+    m_progress.warn(error.what());
+  }
+}
+
+} // namespace colima::app

@@ -1,0 +1,44 @@
+#include "colima/runtime/runtime.hpp"
+
+#include "colima/util/error.hpp"
+#include "colima/util/strings.hpp"
+#include "docker.hpp"
+
+#include <fmt/format.h>
+
+namespace colima::runtime {
+
+namespace {
+
+// No container engine: a bare VM.
+class NoRuntime final : public Runtime {
+public:
+  std::string_view name() const override { return "none"; }
+  std::vector<Socket> sockets() const override { return {}; }
+  bool uses_data_disk() const override { return false; }
+  std::optional<GuestScript> provision(const config::Settings&,
+                                       const GuestContext&) const override {
+    return std::nullopt;
+  }
+  std::optional<GuestScript> update() const override { return std::nullopt; }
+  bool has_docker_context() const override { return false; }
+};
+
+} // namespace
+
+std::unique_ptr<Runtime> make(std::string_view name) {
+  if (name == "docker") {
+    return std::make_unique<DockerRuntime>();
+  }
+  if (name == "none") {
+    return std::make_unique<NoRuntime>();
+  }
+  if (name == "containerd") {
+    throw NotImplementedError(
+        "runtime 'containerd' is not available in this build yet: use 'docker' or 'none'");
+  }
+  throw UsageError(fmt::format("runtime '{}' is not available in this build{}", name,
+                               util::did_you_mean(std::string(name), {"docker", "none"})));
+}
+
+} // namespace colima::runtime

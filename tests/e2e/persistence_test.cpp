@@ -1,0 +1,139 @@
+// The VM lifecycle on a real VM, last part: stop -> a start the engine refuses -> a start that
+// repairs it with new resources -> restart -> update -> delete keeping the data -> start ->
+// delete --data. Images and containers must survive all but the last. Runs after
+// docker_test.cpp.
+#include "colima/util/fs.hpp"
+#include "colima/util/strings.hpp"
+#include "vm_test.hpp"
+
+namespace colima::e2e {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class VmPersistence : public VmTest {
+protected:
+  static fs::path settings_file() { return vm().home() / ".config/colima/default/colima.yaml"; }
+
+  // Replaces the `docker:` entry (its line and the indented lines under it) of the profile's
+  // colima.yaml with one line.
+  static void set_docker_line(const std::string& line) {
+    std::string text = util::read_file(settings_file()).value_or("");
+    std::string out;
+    std::size_t replaced = 0;
+    bool in_docker = false;
+    for (const auto& current : util::split(text, '\n')) {
+      if (in_docker && current.starts_with(" ")) {
+        continue;
+      }
+      in_docker = current.starts_with("docker:");
+      if (in_docker) {
+        out += line + "\n";
+        ++replaced;
+      } else {
+        out += current + "\n";
+      }
+    }
+    ASSERT_EQ(replaced, 1U) << text;
+    util::atomic_write(settings_file(), out, fs::perms(0644));
+  }
+
+  static void expect_images_kept(const std::string& when) {
+    process::Result r =
+        vm().run({"docker", "run", "--rm", "colima-e2e/web", "/bin/busybox", "true"});
+    EXPECT_EQ(r.exit_code, 0) << "images survive " << when << ": " << r.err;
+    r = vm().run({"docker", "container", "inspect", "--format", "{{.Name}}", "kept"});
+    EXPECT_EQ(r.out, "/kept\n") << "containers survive " << when << ": " << r.err;
+  }
+};
+
+} // namespace
+
+TEST_F(VmPersistence, StopStopsTheVmAndRestoresThePreviousDockerContext) {
+  process::Result r = vm().run(
+      {"docker", "create", "--name", "kept", "colima-e2e/busybox", "/bin/busybox", "true"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = vm().colima({"stop"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  process::Result status = vm().colima({"status", "--json"});
+  EXPECT_EQ(status.exit_code, 1);
+  EXPECT_EQ(nlohmann::json::parse(status.out)["status"], "Stopped");
+  r = vm().colima({"ssh", "--", "true"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("is not running"), std::string::npos) << r.err;
+  r = vm().run({"docker", "context", "show"});
+  EXPECT_EQ(r.out, "default\n") << "the context current before colima is current again";
+  EXPECT_NE(vm().run({"docker", "context", "inspect", "colima"}).exit_code, 0);
+  r = vm().colima({"update"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("runtime cannot be updated, colima is not running"), std::string::npos)
+      << r.err;
+}
+
+TEST_F(VmPersistence, AStartWithADockerSettingTheEngineRefusesReportsTheEnginesError) {
+  set_docker_line("docker: {no-such-option: true}");
+  process::Result r = vm().colima({"start", "--cpus", "3", "--memory", "3"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("the docker engine refused its configuration"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no-such-option"), std::string::npos) << r.err;
+}
+
+TEST_F(VmPersistence, TheNextStartRepairsTheEngineWithNewResourcesAndARegistryMirror) {
+  set_docker_line("docker: {}");
+  process::Result r = vm().colima(
+      {"start", "--cpus", "3", "--memory", "3", "--registry-mirror", "http://mirror.invalid:5000"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json json = status_json();
+  EXPECT_EQ(json["status"], "Running");
+  EXPECT_EQ(json["cpu"], 3);
+  EXPECT_EQ(json["memory"], 3LL * 1024 * 1024 * 1024);
+  r = vm().colima({"ssh", "--", "nproc"});
+  EXPECT_EQ(r.out, "3\n");
+  r = vm().colima({"ssh", "--", "cat", (vm().home() / "from-guest.txt").string()});
+  EXPECT_EQ(r.out, "written in the guest\n");
+  r = vm().run({"docker", "info", "--format", "{{json .RegistryConfig.Mirrors}}"});
+  EXPECT_EQ(r.out, "[\"http://mirror.invalid:5000/\"]\n") << r.err;
+  expect_images_kept("stop and start");
+}
+
+TEST_F(VmPersistence, RestartKeepsImagesAndContainers) {
+  process::Result r = vm().colima({"restart"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(status_json()["status"], "Running");
+  expect_images_kept("restart");
+}
+
+TEST_F(VmPersistence, UpdateUpdatesTheEnginePackagesAndKeepsImages) {
+  process::Result r = vm().colima({"update"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.find("no updates available") != std::string::npos ||
+              r.err.find("current:") != std::string::npos)
+      << r.err;
+  r = vm().colima({"version"});
+  EXPECT_NE(r.out.find("\nserver: v26."), std::string::npos) << r.out;
+  expect_images_kept("update");
+}
+
+TEST_F(VmPersistence, DeleteWithoutDataKeepsImagesForTheNextStart) {
+  process::Result r = vm().colima({"delete"});
+  EXPECT_EQ(r.exit_code, 2) << "delete without a terminal must ask for --force";
+  r = vm().colima({"delete", "--force"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(vm().colima({"status"}).exit_code, 5);
+  EXPECT_EQ(vm().colima({"list", "--json"}).out, "");
+  r = vm().colima({"start"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_images_kept("delete without --data");
+}
+
+TEST_F(VmPersistence, DeleteWithDataRemovesTheContainerDataDisk) {
+  fs::path disk = vm().home() / ".config/colima/_lima/_disks/colima";
+  ASSERT_TRUE(fs::exists(disk)) << disk;
+  process::Result r = vm().colima({"delete", "--force", "--data"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(disk)) << "the data disk, and every image on it, is gone";
+  EXPECT_EQ(vm().colima({"status"}).exit_code, 5);
+}
+
+} // namespace colima::e2e

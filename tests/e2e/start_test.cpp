@@ -1,0 +1,125 @@
+// The VM lifecycle on a real VM, first part: start (building the guest image when the cache has
+// none) -> ssh -> status and list JSON -> a mount both ways -> the docker engine from the host.
+// The VM stays up for the suites that follow (vm_test.hpp).
+#include "colima/util/fs.hpp"
+#include "vm_test.hpp"
+
+namespace colima::e2e {
+
+namespace {
+class VmStart : public VmTest {};
+} // namespace
+
+TEST_F(VmStart, StatusOfAProfileWithoutAVmSaysAbsent) {
+  process::Result r = vm().colima({"status", "--json"});
+  EXPECT_EQ(r.exit_code, 5);
+  nlohmann::json json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["status"], "absent");
+  r = vm().colima({"list", "--json"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(VmStart, StartBootsTheVmAndStatusSaysRunning) {
+  process::Result r = vm().colima({"start", "--cpus", "2", "--memory", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("VM ready"), std::string::npos) << r.err;
+  process::Result status = vm().colima({"status", "--json"});
+  EXPECT_EQ(status.exit_code, 0);
+  nlohmann::json json = nlohmann::json::parse(status.out);
+  EXPECT_EQ(json["status"], "Running");
+  EXPECT_EQ(json["display_name"], "colima");
+  EXPECT_EQ(json["arch"], "x86_64");
+  EXPECT_EQ(json["runtime"], "docker");
+  EXPECT_EQ(json["cpu"], 2);
+  EXPECT_EQ(json["memory"], 2147483648LL);
+  EXPECT_EQ(json["docker_socket"],
+            "unix://" + (vm().home() / ".config/colima/default/docker.sock").string());
+}
+
+TEST_F(VmStart, SshPassesTheExitCodeAndStdin) {
+  process::Result r = vm().colima({"ssh", "--", "sh", "-c", "exit 7"});
+  EXPECT_EQ(r.exit_code, 7);
+  r = vm().colima({"ssh", "--", "cat"}, "through stdin\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "through stdin\n");
+  r = vm().colima({"ssh", "--", "uname", "-m"});
+  EXPECT_EQ(r.out, "x86_64\n");
+  r = vm().colima({"ssh", "--", "hostname"});
+  EXPECT_EQ(r.out, "colima\n");
+}
+
+TEST_F(VmStart, ListJsonHasOneLinePerProfile) {
+  process::Result r = vm().colima({"list", "--json"});
+  ASSERT_EQ(r.exit_code, 0);
+  nlohmann::json json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["name"], "default");
+  EXPECT_EQ(json["status"], "Running");
+  EXPECT_EQ(json["runtime"], "docker");
+  EXPECT_EQ(r.out.find('\n'), r.out.size() - 1);
+}
+
+TEST_F(VmStart, TheHomeMountIsReadAndWrittenByTheGuest) {
+  std::filesystem::path file = vm().home() / "from-host.txt";
+  util::atomic_write(file, "written on the host\n", std::filesystem::perms(0644));
+  process::Result r = vm().colima({"ssh", "--", "cat", file.string()});
+  EXPECT_EQ(r.out, "written on the host\n") << r.err;
+  std::filesystem::path back = vm().home() / "from-guest.txt";
+  r = vm().colima(
+      {"ssh", "--", "sh", "-c", "echo written in the guest > \"$1\"", "sh", back.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(util::read_file(back), "written in the guest\n");
+}
+
+TEST_F(VmStart, TheDockerEngineRunsInTheGuest) {
+  process::Result r =
+      vm().colima({"ssh", "--", "sudo", "docker", "version", "--format", "{{.Server.Version}}"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(r.out.empty());
+}
+
+TEST_F(VmStart, TheHostsDockerCliReachesTheEngineThroughTheColimaContext) {
+  process::Result r = vm().run({"docker", "context", "show"});
+  EXPECT_EQ(r.out, "colima\n") << r.err;
+  r = vm().run(
+      {"docker", "context", "inspect", "colima", "--format", "{{.Endpoints.docker.Host}}"});
+  EXPECT_EQ(r.out,
+            "unix://" + (vm().home() / ".config/colima/default/docker.sock").string() + "\n");
+  r = vm().run({"docker", "version", "--format", "{{.Server.Version}}"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(r.out.empty());
+  auto socket = std::filesystem::status(vm().home() / ".config/colima/default/docker.sock");
+  EXPECT_EQ(socket.type(), std::filesystem::file_type::socket);
+}
+
+TEST_F(VmStart, ALocallyImportedImageRunsFromTheHost) {
+  process::Result r = import_busybox("/bin/busybox", "colima-e2e/busybox");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = vm().run({"docker", "run", "--rm", "colima-e2e/busybox", "/bin/busybox", "echo",
+                "hello from a container"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from a container\n");
+}
+
+TEST_F(VmStart, VersionShowsLimactlAndTheRuntimeInTheGuest) {
+  process::Result r = vm().colima({"version"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("colima version v0.10.3\n")) << r.out;
+  EXPECT_NE(r.out.find("limactl version "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nruntime: docker\narch: x86_64\nclient: v"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nserver: v26."), std::string::npos) << r.out;
+}
+
+TEST_F(VmStart, StartingARunningVmSaysSoAndChangesNothing) {
+  process::Result r = vm().colima({"start"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.err.find("is already running"), std::string::npos) << r.err;
+}
+
+TEST_F(VmStart, SshConfigNamesTheInstance) {
+  process::Result r = vm().colima({"ssh-config"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("Host colima\n"), std::string::npos) << r.out;
+}
+
+} // namespace colima::e2e
