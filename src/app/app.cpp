@@ -51,8 +51,21 @@ config::Settings App::prepare_settings(const config::Profile& profile,
   return settings;
 }
 
+util::FileLock App::lock_profile(const config::Profile& profile, const std::string& action) {
+  fs::path file = m_paths.lock_file(profile);
+  auto lock = util::FileLock::try_lock(file, fmt::format("pid {}: colima {}", ::getpid(), action));
+  if (!lock) {
+    std::string owner = util::FileLock::owner_of(file);
+    throw Error(fmt::format("another colima command is working on {}{}: wait for it to finish and "
+                            "try again",
+                            profile.display_name(), owner.empty() ? "" : " (" + owner + ")"));
+  }
+  return std::move(*lock);
+}
+
 void App::start(const config::Profile& profile, const StartRequest& request) {
   config::Settings settings = prepare_settings(profile, request);
+  util::FileLock lock = lock_profile(profile, "start");
   if (request.save_config) {
     config::save_settings(m_paths.settings_file(profile), settings);
   }

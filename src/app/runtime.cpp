@@ -65,6 +65,7 @@ void App::provision_runtime(const config::Profile& profile, const config::Settin
 }
 
 void App::update(const config::Profile& profile) {
+  util::FileLock lock = lock_profile(profile, "update");
   lima::Driver driver(m_runner, m_paths);
   auto instance = driver.find(profile);
   if (!instance || !instance->running()) {

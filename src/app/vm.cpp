@@ -150,6 +150,11 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
 }
 
 void App::stop(const config::Profile& profile, bool force) {
+  util::FileLock lock = lock_profile(profile, "stop");
+  stop_vm(profile, force);
+}
+
+void App::stop_vm(const config::Profile& profile, bool force) {
   lima::Driver driver(m_runner, m_paths);
   auto instance = driver.find(profile);
   if (!instance) {
@@ -166,18 +171,20 @@ void App::stop(const config::Profile& profile, bool force) {
 }
 
 void App::restart(const config::Profile& profile, bool force) {
+  util::FileLock lock = lock_profile(profile, "restart");
   lima::Driver driver(m_runner, m_paths);
   if (!driver.find(profile)) {
     throw Error(profile.display_name() + " does not exist: start it with 'colima start" +
                 (profile.is_default() ? std::string() : " " + profile.short_name()) + "'");
   }
-  stop(profile, force);
+  stop_vm(profile, force);
   auto saved = config::load_settings(m_paths.settings_file(profile));
   bring_up(profile, saved ? saved->settings : config::Settings{});
   m_progress.info("done");
 }
 
 void App::remove(const config::Profile& profile, bool data) {
+  util::FileLock lock = lock_profile(profile, "delete");
   lima::Driver driver(m_runner, m_paths);
   auto instance = driver.find(profile);
   if (instance) {

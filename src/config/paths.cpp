@@ -53,4 +53,8 @@ fs::path Paths::state_file(const Profile& profile) const {
   return instance_dir(profile) / "colima.yaml";
 }
 
+fs::path Paths::lock_file(const Profile& profile) const {
+  return m_colima_home / "_locks" / (profile.id() + ".lock");
+}
+
 } // namespace colima::config

@@ -7,6 +7,7 @@
 #include "colima/process/runner.hpp"
 #include "colima/runtime/runtime.hpp"
 #include "colima/util/environment.hpp"
+#include "colima/util/file_lock.hpp"
 #include "colima/util/progress.hpp"
 
 #include <filesystem>
@@ -136,6 +137,11 @@ public:
   const config::Paths& paths() const { return m_paths; }
 
 private:
+  // Takes the profile's lock for an action that changes its VM (start, stop, restart, delete,
+  // update); throws Error naming the holder when another colima command has it.
+  util::FileLock lock_profile(const config::Profile& profile, const std::string& action);
+  // stop() without the lock.
+  void stop_vm(const config::Profile& profile, bool force);
   std::optional<config::Settings> load(const std::filesystem::path& path) const;
   // Writes header + settings text to a temporary file, opens the editor on it and returns the
   // settings parsed from what the user saved, or nullopt when the file was emptied.

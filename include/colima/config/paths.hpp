@@ -38,6 +38,8 @@ public:
   std::filesystem::path instance_dir(const Profile& profile) const;
   // <LIMA_HOME>/<id>/colima.yaml, the settings of the last successful start.
   std::filesystem::path state_file(const Profile& profile) const;
+  // <COLIMA_HOME>/_locks/<id>.lock, held by the commands that change the profile's VM.
+  std::filesystem::path lock_file(const Profile& profile) const;
 
 private:
   std::filesystem::path m_home;

@@ -1,6 +1,7 @@
 // Black-box tests of the colima binary's command line: flags to settings, precedence,
 // validation messages and exit codes, each run in a fresh HOME.
 #include "colima/process/posix_runner.hpp"
+#include "colima/util/file_lock.hpp"
 #include "colima/util/fs.hpp"
 
 #include <filesystem>
@@ -366,6 +367,27 @@ TEST_F(ColimaCli, CommandsWhoseCapabilityIsNotBuiltExitThreeWithAMessage) {
     EXPECT_TRUE(contains(r.err, "is not built yet")) << command << ": " << r.err;
     EXPECT_EQ(r.out, "") << command;
   }
+}
+
+TEST_F(ColimaCli, ACommandOnAProfileAnotherColimaIsWorkingOnSaysWhoAndChangesNothing) {
+  fs::path file = m_home / ".config" / "colima" / "_locks" / "colima.lock";
+  auto held = util::FileLock::try_lock(file, "pid 4242: colima start");
+  ASSERT_TRUE(held);
+  for (const char* command : {"start", "stop", "restart", "delete", "update"}) {
+    std::vector<std::string> args = {command};
+    if (std::string(command) == "delete") {
+      args.push_back("--force");
+    }
+    auto r = colima(args);
+    EXPECT_EQ(r.exit_code, 1) << command;
+    EXPECT_TRUE(contains(r.err, "colima: error: another colima command is working on colima "
+                                "(pid 4242: colima start): wait for it to finish"))
+        << command << ": " << r.err;
+  }
+  EXPECT_FALSE(fs::exists(settings())) << "a refused start writes no settings";
+  auto other = colima({"start", "other"});
+  EXPECT_EQ(other.exit_code, k_stopped_at_limactl)
+      << "other profiles are not locked: " << other.err;
 }
 
 TEST_F(ColimaCli, PruneRefusesWithoutATerminalUnlessForced) {
