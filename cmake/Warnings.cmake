@@ -10,3 +10,11 @@ if(COLIMA_SANITIZE)
   add_compile_options(-fsanitize=${COLIMA_SANITIZE} -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${COLIMA_SANITIZE})
 endif()
+if(COLIMA_SANITIZE MATCHES "undefined")
+  # A UBSan report fails the test that triggered it instead of scrolling past.
+  add_compile_options(-fno-sanitize-recover=undefined)
+endif()
+if(COLIMA_FUZZ)
+  # Coverage for libFuzzer in every object; only the fuzz targets link its main.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

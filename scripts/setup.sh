@@ -70,7 +70,8 @@ apt_install() {
 
 install_packages() {
   apt_install -- cmake ninja-build g++ make pkg-config git libcli11-dev libyaml-cpp-dev \
-    libfmt-dev libspdlog-dev nlohmann-json3-dev libgtest-dev libgmock-dev clang-format \
+    libfmt-dev libspdlog-dev nlohmann-json3-dev libgtest-dev libgmock-dev clang-format clang-14 \
+    libclang-rt-14-dev \
     ovmf qemu-efi-aarch64 openssh-client openssh-sftp-server mmdebstrap uidmap \
     binfmt-support e2fsprogs dosfstools mtools fdisk grub-efi-amd64-bin xz-utils zstd curl \
     ca-certificates sudo util-linux procps iproute2 busybox-static

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Sets up the machine, builds colima and runs every test tier (unit, contract), failing when a
-# tier cannot run. Run it as root on a fresh Debian 12 machine (it then builds and tests as the
-# ordinary user that scripts/setup.sh creates, since limactl refuses root), or as a user with
-# sudo. `.ci/run` calls this script.
+# Sets up the machine, builds colima and runs every test tier (unit, contract, e2e, then unit
+# under ASan/UBSan and fuzz), failing when a tier cannot run. Run it as root on a fresh Debian 12
+# machine (it then builds and tests as the ordinary user that scripts/setup.sh creates, since
+# limactl refuses root), or as a user with sudo. `.ci/run` calls this script.
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 user=${COLIMA_DEV_USER:-colima}
@@ -38,6 +38,18 @@ run_tiers() {
   say "running the unit, contract and e2e tiers"
   COLIMA_REQUIRE_ALL_TIERS=1 ctest --test-dir "$build" -L 'unit|contract|e2e' \
     --output-on-failure --no-tests=error -j2
+  # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer (clang), and the
+  # libFuzzer targets for COLIMA_FUZZ_SECONDS each.
+  local checked="$work/build-sanitize"
+  say "building with ASan, UBSan and libFuzzer in $checked"
+  if [ ! -f "$checked/build.ninja" ]; then
+    CC=clang-14 CXX=clang++-14 cmake -S "$work/src" -B "$checked" -G Ninja \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLIMA_WERROR=ON -DCOLIMA_SANITIZE=address,undefined \
+      -DCOLIMA_FUZZ=ON -DCOLIMA_FUZZ_SECONDS="${COLIMA_FUZZ_SECONDS:-60}" >/dev/null
+  fi
+  cmake --build "$checked"
+  say "running the unit tier under sanitizers and the fuzz tier"
+  ctest --test-dir "$checked" -L 'unit|fuzz' --output-on-failure --no-tests=error -j2
 }
 
 if [ "${1:-}" = "--as-user" ]; then

@@ -39,6 +39,9 @@ public:
     return "nothing";
   }
 
+  // A key the document lacks, or one set to null.
+  static bool absent(const YAML::Node& node) { return !node.IsDefined() || node.IsNull(); }
+
   int integer(const YAML::Node& node, const std::string& key) const {
     try {
       if (node.IsScalar()) {
@@ -70,7 +73,7 @@ public:
   }
 
   std::string text(const YAML::Node& node, const std::string& key) const {
-    if (node.IsNull()) {
+    if (absent(node)) {
       return {};
     }
     if (!node.IsScalar()) {
@@ -81,7 +84,7 @@ public:
 
   std::vector<std::string> texts(const YAML::Node& node, const std::string& key) const {
     std::vector<std::string> values;
-    if (node.IsNull()) {
+    if (absent(node)) {
       return values;
     }
     if (!node.IsSequence()) {
@@ -96,7 +99,7 @@ public:
   std::map<std::string, std::string> text_map(const YAML::Node& node,
                                               const std::string& key) const {
     std::map<std::string, std::string> values;
-    if (node.IsNull()) {
+    if (absent(node)) {
       return values;
     }
     if (!node.IsMap()) {
@@ -109,7 +112,7 @@ public:
   }
 
   void require_map(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsMap() && !node.IsNull()) {
+    if (!node.IsMap() && !absent(node)) {
       fail(node, fmt::format("'{}' must be a mapping, got {}", key, shown(node)));
     }
   }
@@ -117,6 +120,22 @@ public:
 private:
   std::string m_origin;
 };
+
+// Refuses mapping keys that are lists or mappings anywhere under node (daemon.json has text keys).
+void check_text_keys(const Reader& r, const YAML::Node& node) {
+  if (node.IsMap()) {
+    for (const auto& entry : node) {
+      if (!entry.first.IsScalar()) {
+        r.fail(entry.first, "a key must be a text, not a list or a mapping");
+      }
+      check_text_keys(r, entry.second);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) {
+      check_text_keys(r, item);
+    }
+  }
+}
 
 void read_kubernetes(const Reader& r, const YAML::Node& node, KubernetesSettings& k,
                      std::vector<std::string>& warnings) {
@@ -199,7 +218,7 @@ std::vector<Mount> read_mounts(const Reader& r, const YAML::Node& node) {
 
 std::vector<ProvisionScript> read_provision(const Reader& r, const YAML::Node& node) {
   std::vector<ProvisionScript> scripts;
-  if (node.IsNull()) {
+  if (Reader::absent(node)) {
     return scripts;
   }
   if (!node.IsSequence()) {
@@ -210,8 +229,20 @@ std::vector<ProvisionScript> read_provision(const Reader& r, const YAML::Node& n
       r.fail(item, "each of 'provision' must be a mapping with 'mode' and 'script'");
     }
     ProvisionScript script;
-    script.mode = r.text(item["mode"], "provision.mode");
-    script.script = r.text(item["script"], "provision.script");
+    for (const auto& entry : item) {
+      const std::string key = entry.first.Scalar();
+      if (key == "mode") {
+        script.mode = r.text(entry.second, "provision.mode");
+      } else if (key == "script") {
+        script.script = r.text(entry.second, "provision.script");
+      } else {
+        r.fail(entry.first, "unknown key '" + key + "' in 'provision'" +
+                                util::did_you_mean(key, {"mode", "script"}));
+      }
+    }
+    if (script.mode.empty() || script.script.empty()) {
+      r.fail(item, "each of 'provision' must be a mapping with 'mode' and 'script'");
+    }
     scripts.push_back(script);
   }
   return scripts;
@@ -276,6 +307,7 @@ void read_key(const Reader& r, const std::string& key, const YAML::Node& v, Sett
     s.forward_agent = r.boolean(v, key);
   } else if (key == "docker") {
     r.require_map(v, key);
+    check_text_keys(r, v);
     s.docker = v.IsNull() ? nlohmann::json::object() : detail::yaml_to_json(v);
   } else if (key == "vmType") {
     s.vm_type = r.text(v, key);

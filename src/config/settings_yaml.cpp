@@ -1,5 +1,7 @@
 #include "settings_yaml.hpp"
 
+#include "colima/util/error.hpp"
+
 #include <charconv>
 #include <fmt/format.h>
 
@@ -123,7 +125,10 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
   case YAML::NodeType::Map: {
     nlohmann::json object = nlohmann::json::object();
     for (const auto& entry : node) {
-      object[entry.first.as<std::string>()] = yaml_to_json(entry.second);
+      if (!entry.first.IsScalar()) {
+        throw UsageError("a key must be a text, not a list or a mapping");
+      }
+      object[entry.first.Scalar()] = yaml_to_json(entry.second);
     }
     return object;
   }

@@ -3,7 +3,9 @@
 #include "colima/util/error.hpp"
 #include "colima/util/strings.hpp"
 
+#include <cstdint>
 #include <fmt/format.h>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace colima::lima {
@@ -19,6 +21,24 @@ template <typename T> T field(const nlohmann::json& object, const char* name, T 
   } catch (const nlohmann::json::exception&) {
     return fallback;
   }
+}
+// A whole number that fits T, or 0 for anything else (a fraction, text, out of range).
+template <typename T> T integer(const nlohmann::json& object, const char* name) {
+  auto found = object.find(name);
+  if (found == object.end()) {
+    return 0;
+  }
+  constexpr auto low = std::numeric_limits<T>::min();
+  constexpr auto high = std::numeric_limits<T>::max();
+  if (found->is_number_unsigned()) {
+    auto value = found->get<std::uint64_t>();
+    return value <= static_cast<std::uint64_t>(high) ? static_cast<T>(value) : 0;
+  }
+  if (found->is_number_integer()) {
+    auto value = found->get<std::int64_t>();
+    return value >= low && value <= high ? static_cast<T>(value) : 0;
+  }
+  return 0;
 }
 } // namespace
 
@@ -39,13 +59,13 @@ std::vector<Instance> parse_instances(std::string_view output) {
     instance.name = field<std::string>(object, "name", "");
     instance.status = field<std::string>(object, "status", "");
     instance.arch = field<std::string>(object, "arch", "");
-    instance.cpus = field<int>(object, "cpus", 0);
-    instance.memory = field<std::int64_t>(object, "memory", 0);
-    instance.disk = field<std::int64_t>(object, "disk", 0);
+    instance.cpus = integer<int>(object, "cpus");
+    instance.memory = integer<std::int64_t>(object, "memory");
+    instance.disk = integer<std::int64_t>(object, "disk");
     instance.dir = field<std::string>(object, "dir", "");
-    instance.ssh_local_port = field<int>(object, "sshLocalPort", 0);
-    instance.host_agent_pid = field<int>(object, "hostAgentPID", 0);
-    instance.driver_pid = field<int>(object, "driverPID", 0);
+    instance.ssh_local_port = integer<int>(object, "sshLocalPort");
+    instance.host_agent_pid = integer<int>(object, "hostAgentPID");
+    instance.driver_pid = integer<int>(object, "driverPID");
     instance.errors = field<std::vector<std::string>>(object, "errors", {});
     instances.push_back(std::move(instance));
   }

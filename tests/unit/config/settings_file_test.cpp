@@ -86,6 +86,18 @@ TEST(SettingsFile, AValueOfTheWrongTypeIsReportedAtItsPosition) {
             "/p/colima.yaml:2:5: a mount needs a 'location'");
 }
 
+TEST(SettingsFile, AProvisionEntryWithoutAScriptOrWithAStrayKeyIsReported) {
+  EXPECT_EQ(error_of("provision:\n  - mode: system\n"),
+            "/p/colima.yaml:2:5: each of 'provision' must be a mapping with 'mode' and 'script'");
+  EXPECT_EQ(error_of("provision:\n  - {mode: user, script: x, scirpt: y}\n"),
+            "/p/colima.yaml:2:29: unknown key 'scirpt' in 'provision', did you mean 'script'?");
+}
+
+TEST(SettingsFile, ADockerKeyThatIsNotATextIsReported) {
+  EXPECT_EQ(error_of("docker:\n  ? [a, b]\n  : 1\n"),
+            "/p/colima.yaml:2:5: a key must be a text, not a list or a mapping");
+}
+
 TEST(SettingsFile, UnknownKeysAreWarnedAboutWithASuggestion) {
   LoadedSettings loaded = parse_settings("cpus: 4\n", "x");
   ASSERT_EQ(loaded.warnings.size(), 1u);

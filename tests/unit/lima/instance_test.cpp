@@ -40,4 +40,14 @@ TEST(LimaInstances, OutputThatIsNotJsonIsAnErrorNamingTheLine) {
   EXPECT_THROW(parse_instances("[1,2]"), Error);
 }
 
+TEST(LimaInstances, NumbersThatDoNotFitAreReadAsZero) {
+  auto instances = parse_instances(
+      R"({"name":"x","cpus":1e300,"memory":-1.5,"disk":18446744073709551615,"driverPID":"7"})");
+  ASSERT_EQ(instances.size(), 1u);
+  EXPECT_EQ(instances[0].cpus, 0);
+  EXPECT_EQ(instances[0].memory, 0);
+  EXPECT_EQ(instances[0].disk, 0);
+  EXPECT_EQ(instances[0].driver_pid, 0);
+}
+
 } // namespace colima::lima
