@@ -92,10 +92,8 @@ void add_other_commands(CLI::App& root, Invocation& invocation) {
     auto to = std::make_shared<std::string>();
     c->add_option("profile", *from, "profile to clone")->required()->type_name("");
     c->add_option("new-profile", *to, "name of the new profile")->required()->type_name("");
-    invocation.on_run(c, [from, to] {
-      config::Profile::from_name(*from);
-      config::Profile::from_name(*to);
-      not_built("cloning a profile");
+    invocation.on_run(c, [from, to, &invocation] {
+      invocation.app().clone(config::Profile::from_name(*from), config::Profile::from_name(*to));
     });
   }
   {

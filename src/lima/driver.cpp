@@ -71,6 +71,18 @@ void Driver::remove(const config::Profile& profile) {
   checked(limactl({"delete", "--force", profile.id()}), "error deleting the VM");
 }
 
+void Driver::clone(const config::Profile& from, const config::Profile& to) {
+  checked(limactl({"clone", "--tty=false", from.id(), to.id()}), "error cloning the VM");
+}
+
+void Driver::import_data_disk(const config::Profile& profile, const std::filesystem::path& file) {
+  checked(limactl({"disk", "import", profile.id(), file.string()}), "error copying the data disk");
+}
+
+std::filesystem::path Driver::data_disk_file(const config::Profile& profile) const {
+  return m_paths.lima_home() / "_disks" / profile.id() / "datadisk";
+}
+
 bool Driver::data_disk_exists(const config::Profile& profile) {
   process::Result result = m_runner.run(limactl({"disk", "list", "--json", profile.id()}));
   if (!result.ok()) {

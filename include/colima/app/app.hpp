@@ -99,6 +99,10 @@ public:
   // Deletes the VM and its settings; with data, also the container data disk.
   void remove(const config::Profile& profile, bool data);
 
+  // Copies a profile: its settings, and when its VM exists (it must be stopped) the VM and its
+  // container data disk. The copy starts with `colima start <to>`.
+  void clone(const config::Profile& from, const config::Profile& to);
+
   // The profile's status; nullopt when the profile has no VM.
   std::optional<Status> status(const config::Profile& profile);
 

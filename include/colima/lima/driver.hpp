@@ -37,6 +37,13 @@ public:
   // `limactl delete --force <id>`; the data disk is kept.
   void remove(const config::Profile& profile);
 
+  // Copies a stopped instance: `limactl clone --tty=false <from-id> <to-id>`.
+  void clone(const config::Profile& from, const config::Profile& to);
+  // Makes a copy of a disk file the profile's data disk: `limactl disk import <id> <file>`.
+  void import_data_disk(const config::Profile& profile, const std::filesystem::path& file);
+  // The file of the profile's data disk: <LIMA_HOME>/_disks/<id>/datadisk.
+  std::filesystem::path data_disk_file(const config::Profile& profile) const;
+
   // Whether the profile's data disk exists (`limactl disk list --json <id>`).
   bool data_disk_exists(const config::Profile& profile);
   // `limactl disk create <id> --size <gib>GiB --format raw`.

@@ -357,16 +357,18 @@ TEST_F(ColimaCli, TemplatePrintShowsTheTemplatePath) {
 }
 
 TEST_F(ColimaCli, CommandsWhoseCapabilityIsNotBuiltExitThreeWithAMessage) {
-  for (const char* command : {"nerdctl", "clone"}) {
-    std::vector<std::string> args = {command};
-    if (std::string(command) == "clone") {
-      args = {"clone", "a", "b"};
-    }
-    auto r = colima(args);
-    EXPECT_EQ(r.exit_code, 3) << command;
-    EXPECT_TRUE(contains(r.err, "is not built yet")) << command << ": " << r.err;
-    EXPECT_EQ(r.out, "") << command;
-  }
+  auto r = colima({"nerdctl"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_TRUE(contains(r.err, "is not built yet")) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(ColimaCli, CloneRefusesBadNamesAndTheSameProfile) {
+  auto r = colima({"clone", "a", "b/../c"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = colima({"clone", "a", "colima-a"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "cannot clone 'a' onto itself")) << r.err;
 }
 
 TEST_F(ColimaCli, ACommandOnAProfileAnotherColimaIsWorkingOnSaysWhoAndChangesNothing) {

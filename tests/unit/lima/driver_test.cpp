@@ -21,6 +21,8 @@ TEST(LimaDriver, EveryCallIsOneLimactlArgvWithColimasLimaHome) {
   driver.resize_data_disk(k_work, 150);
   driver.delete_data_disk(k_work);
   driver.shell(k_work, {"uname", "-m"});
+  driver.clone(k_work, config::Profile::from_name("copy"));
+  driver.import_data_disk(config::Profile::from_name("copy"), "/d/datadisk");
   driver.shell_interactive(k_work, {"sh", "-c", "exit 7"}, std::string("/home/u/src"));
   driver.shell_interactive(config::Profile(), {}, std::nullopt);
   EXPECT_EQ(
@@ -33,6 +35,8 @@ TEST(LimaDriver, EveryCallIsOneLimactlArgvWithColimasLimaHome) {
           {"limactl", "disk", "resize", "colima-work", "--size", "150GiB"},
           {"limactl", "disk", "delete", "--force", "colima-work"},
           {"limactl", "shell", "--workdir", "/", "colima-work", "uname", "-m"},
+          {"limactl", "clone", "--tty=false", "colima-work", "colima-copy"},
+          {"limactl", "disk", "import", "colima-copy", "/d/datadisk"},
           {"limactl", "shell", "--workdir", "/home/u/src", "colima-work", "sh", "-c", "exit 7"},
           {"limactl", "shell", "colima"}}));
   for (const auto& command : runner.commands()) {
