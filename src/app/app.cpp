@@ -91,7 +91,9 @@ void App::start(const config::Profile& profile, const StartRequest& request) {
 void App::bring_up(const config::Profile& profile, const config::Settings& settings) {
   m_progress.stage("starting " + profile.display_name());
   bool booted = boot(profile, settings);
+  run_provision_scripts(profile, settings, "after-boot");
   provision_runtime(profile, settings, !booted);
+  run_provision_scripts(profile, settings, "ready");
   write_ssh_config(settings.ssh_config);
   m_progress.stage(profile.display_name() + " is ready");
 }

@@ -64,6 +64,25 @@ void App::provision_runtime(const config::Profile& profile, const config::Settin
   }
 }
 
+void App::run_provision_scripts(const config::Profile& profile, const config::Settings& settings,
+                                const std::string& mode) {
+  lima::Driver driver(m_runner, m_paths);
+  for (const auto& script : settings.provision) {
+    if (script.mode != mode) {
+      continue;
+    }
+    m_progress.stage("running the " + mode + " provision script");
+    process::Result result =
+        driver.shell(profile, {"sh", "-s"}, script.script, std::chrono::minutes(15));
+    if (!result.ok()) {
+      std::string why = last_line(result.err);
+      m_progress.warn(
+          fmt::format("error running {} provision script(s): {}", mode,
+                      why.empty() ? fmt::format("exit status {}", result.exit_code) : why));
+    }
+  }
+}
+
 void App::update(const config::Profile& profile) {
   util::FileLock lock = lock_profile(profile, "update");
   lima::Driver driver(m_runner, m_paths);

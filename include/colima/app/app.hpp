@@ -162,6 +162,10 @@ private:
   // is down) and connects the host's docker CLI when the runtime has a docker context.
   void provision_runtime(const config::Profile& profile, const config::Settings& settings,
                          bool already_running);
+  // Runs the user's provision scripts of a mode colima runs (after-boot, ready) as the Lima user,
+  // each with `sh -s`; a failing script is a warning, as upstream.
+  void run_provision_scripts(const config::Profile& profile, const config::Settings& settings,
+                             const std::string& mode);
   // Runs a runtime's guest script as root; throws Error with the script's last stderr line.
   process::Result run_guest_script(const config::Profile& profile,
                                    const runtime::GuestScript& script);
