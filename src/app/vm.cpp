@@ -118,6 +118,7 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
     if (!instance) {
       inputs.image_location = choose_image(settings, arch);
       if (data_disk && !driver.data_disk_exists(profile)) {
+        inputs.format_data_disk = true;
         m_progress.stage(fmt::format("creating the {}GiB data disk", settings.disk));
         driver.create_data_disk(profile, settings.disk);
       }

@@ -142,7 +142,7 @@ YAML::Node render_document(const config::Settings& settings, const config::Profi
   if (inputs.data_disk) {
     YAML::Node disk(YAML::NodeType::Map);
     disk["name"] = profile.id();
-    disk["format"] = true;
+    disk["format"] = inputs.format_data_disk;
     disk["fsType"] = "ext4";
     document["additionalDisks"].push_back(disk);
   }

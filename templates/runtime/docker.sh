@@ -21,6 +21,14 @@ fi
 # Container data lives on the data disk, which survives `colima delete` without --data.
 if [ -n "$data" ]; then
   mountpoint -q "$data" || fail "the container data disk is not mounted at '$data'"
+  # A cloned disk carries its source's label: give it this profile's (ext4 keeps 16
+  # characters), and grow the file system when the disk was grown.
+  device=$(findmnt -n -o SOURCE "$data")
+  label=lima-${data#/mnt/lima-}
+  if [ "${#label}" -le 16 ] && [ "$(e2label "$device" 2>/dev/null)" != "$label" ]; then
+    e2label "$device" "$label" 2>/dev/null || true
+  fi
+  resize2fs "$device" >/dev/null 2>&1 || true
   for dir in docker containerd; do
     if ! mountpoint -q "/var/lib/$dir"; then
       systemctl stop docker.service docker.socket containerd.service 2>/dev/null || true

@@ -392,6 +392,30 @@ TEST_F(ColimaCli, ACommandOnAProfileAnotherColimaIsWorkingOnSaysWhoAndChangesNot
       << "other profiles are not locked: " << other.err;
 }
 
+TEST_F(ColimaCli, AnUnwritableColimaHomeIsAClearErrorNamingThePath) {
+  fs::path home = m_home / "read-only";
+  fs::create_directories(home);
+  fs::permissions(home, fs::perms(0500));
+  auto r = colima({"start"}, {{"COLIMA_HOME", (home / "colima").string()}});
+  fs::permissions(home, fs::perms(0700));
+  if (::geteuid() == 0) {
+    GTEST_SKIP() << "root writes anywhere";
+  }
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(
+      contains(r.err, "colima: error: cannot create directory '" + (home / "colima").string()))
+      << r.err;
+}
+
+TEST_F(ColimaCli, AMissingLimactlIsAClearErrorWithTheInstallHint) {
+  fs::remove(m_home / "bin" / "limactl");
+  auto r = colima({"start"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(
+      contains(r.err, "colima: error: limactl not found on PATH: install Lima 2.0.0 or newer"))
+      << r.err;
+}
+
 TEST_F(ColimaCli, PruneRefusesWithoutATerminalUnlessForced) {
   auto r = colima({"prune"});
   EXPECT_EQ(r.exit_code, 2);

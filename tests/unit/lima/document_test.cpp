@@ -15,6 +15,7 @@ DocumentInputs inputs() {
       .image_location = "/home/u/.config/colima/_cache/images/disk.qcow2",
       .home = "/home/u",
       .data_disk = true,
+      .format_data_disk = true,
       .sockets = {{"/var/run/docker.sock", "/home/u/.config/colima/default/docker.sock"},
                   {"/var/run/containerd/containerd.sock",
                    "/home/u/.config/colima/default/containerd.sock"}}};
@@ -62,6 +63,17 @@ TEST(LimaDocument, TheGivenSocketsAreForwardedOverTcpBeforeThePortRules) {
   EXPECT_EQ(d["portForwards"][1]["hostSocket"].as<std::string>(), "/h/b.sock");
   EXPECT_EQ(d["portForwards"][1]["proto"].as<std::string>(), "tcp");
   EXPECT_EQ(d["portForwards"][2]["guestIP"].as<std::string>(), "0.0.0.0");
+}
+
+TEST(LimaDocument, LimaMayFormatTheDataDiskOnlyWhenColimaHasJustCreatedIt) {
+  DocumentInputs given = inputs();
+  EXPECT_TRUE(
+      render_document(x86_settings(), config::Profile(), given)["additionalDisks"][0]["format"]
+          .as<bool>());
+  given.format_data_disk = false;
+  EXPECT_FALSE(
+      render_document(x86_settings(), config::Profile(), given)["additionalDisks"][0]["format"]
+          .as<bool>());
 }
 
 TEST(LimaDocument, WithoutDataDiskOrSocketsTheDocumentHasNeither) {
