@@ -74,7 +74,7 @@ install_packages() {
     libclang-rt-14-dev \
     ovmf qemu-efi-aarch64 openssh-client openssh-sftp-server mmdebstrap uidmap \
     binfmt-support e2fsprogs dosfstools mtools fdisk grub-efi-amd64-bin xz-utils zstd curl \
-    ca-certificates sudo util-linux procps iproute2 busybox-static
+    ca-certificates sudo util-linux procps iproute2 busybox-static arch-test
   local list=/etc/apt/sources.list.d/colima-bookworm-backports.list
   if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
     echo "deb $(debian_mirror) bookworm-backports main" >"$list"
