@@ -21,8 +21,23 @@ TEST_F(VmStart, StatusOfAProfileWithoutAVmSaysAbsent) {
 }
 
 TEST_F(VmStart, StartBootsTheVmAndStatusSaysRunning) {
+  // Provision scripts of every mode, from the profile's file (the flags add cpus and memory).
+  util::atomic_write(vm().home() / ".config/colima/default/colima.yaml",
+                     "provision:\n"
+                     "  - mode: system\n"
+                     "    script: id -un > /var/tmp/system-script\n"
+                     "  - mode: after-boot\n"
+                     "    script: echo \"$(id -u) $(systemctl is-active docker.service)\" > "
+                     "/tmp/after-boot\n"
+                     "  - mode: ready\n"
+                     "    script: docker version --format '{{.Server.Version}}' > /tmp/ready\n"
+                     "  - mode: ready\n"
+                     "    script: echo failing on purpose >&2; exit 3\n");
   process::Result r = vm().colima({"start", "--cpus", "2", "--memory", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: error running ready provision script(s): failing on purpose"),
+            std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("VM ready"), std::string::npos) << r.err;
   process::Result status = vm().colima({"status", "--json"});
   EXPECT_EQ(status.exit_code, 0);
@@ -35,6 +50,16 @@ TEST_F(VmStart, StartBootsTheVmAndStatusSaysRunning) {
   EXPECT_EQ(json["memory"], 2147483648LL);
   EXPECT_EQ(json["docker_socket"],
             "unix://" + (vm().home() / ".config/colima/default/docker.sock").string());
+}
+
+TEST_F(VmStart, ProvisionScriptsRanInTheirStagesAsTheirUsers) {
+  process::Result r = vm().colima({"ssh", "--", "cat", "/var/tmp/system-script"});
+  EXPECT_EQ(r.out, "root\n") << r.err;
+  r = vm().colima({"ssh", "--", "cat", "/tmp/after-boot"});
+  EXPECT_FALSE(r.out.starts_with("0 ")) << "after-boot runs as the user: " << r.out;
+  EXPECT_TRUE(r.out.ends_with(" inactive\n")) << "after-boot runs before the engine: " << r.out;
+  r = vm().colima({"ssh", "--", "cat", "/tmp/ready"});
+  EXPECT_TRUE(r.out.starts_with("26.")) << "ready runs once the engine answers: " << r.out;
 }
 
 TEST_F(VmStart, SshPassesTheExitCodeAndStdin) {

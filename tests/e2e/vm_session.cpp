@@ -1,6 +1,9 @@
 #include "vm_session.hpp"
 
 #include "colima/util/fs.hpp"
+#include "colima/util/strings.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <unistd.h>
@@ -44,6 +47,14 @@ VmSession::VmSession() {
 }
 
 VmSession::~VmSession() {
+  // Every profile a suite made, even when it failed half way: no VM outlives the session.
+  process::Result list = colima({"list", "--json"});
+  for (const auto& line : util::split(list.out, '\n')) {
+    nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
+    if (entry.is_object() && entry.contains("name")) {
+      colima({"delete", "--force", "--data", "--profile", entry["name"].get<std::string>()});
+    }
+  }
   colima({"delete", "--force", "--data"});
   std::error_code ignored;
   fs::remove_all(m_home, ignored);
