@@ -3,6 +3,7 @@
 #include "colima/config/settings_file.hpp"
 #include "colima/host/accelerator.hpp"
 #include "colima/image/builder.hpp"
+#include "colima/image/downloader.hpp"
 #include "colima/lima/document.hpp"
 #include "colima/lima/driver.hpp"
 #include "colima/lima/start_monitor.hpp"
@@ -61,9 +62,12 @@ std::string App::choose_image(const config::Settings& settings, const std::strin
   if (auto cached = store.find(spec, image::recipe_id())) {
     return cached->disk().string();
   }
+  if (auto downloaded = store.find_downloaded(spec)) {
+    return downloaded->disk().string();
+  }
   if (!settings.disk_image_mirror.empty()) {
-    m_progress.warn("downloading guest images is not built yet: building '" + spec.key() +
-                    "' locally instead");
+    image::Downloader downloader(m_runner, store, m_progress);
+    return downloader.download(spec, settings.disk_image_mirror).disk().string();
   }
   image::Builder builder(m_runner, store, m_progress);
   return builder.build(spec, image::debian_mirror(m_environment)).disk().string();

@@ -20,7 +20,8 @@ nlohmann::json Manifest::to_json() const {
                         {"size", size},
                         {"kernel_version", kernel_version},
                         {"built_at", built_at},
-                        {"packages", packages}};
+                        {"packages", packages},
+                        {"source", source}};
 }
 
 Manifest Manifest::from_json(const nlohmann::json& json) {
@@ -35,6 +36,7 @@ Manifest Manifest::from_json(const nlohmann::json& json) {
     manifest.kernel_version = json.value("kernel_version", "");
     manifest.built_at = json.value("built_at", "");
     manifest.packages = json.value("packages", std::map<std::string, std::string>{});
+    manifest.source = json.value("source", "");
     return manifest;
   } catch (const nlohmann::json::exception& error) {
     throw Error(fmt::format("invalid image manifest: {}", error.what()));
@@ -69,6 +71,14 @@ std::optional<CachedImage> read_image(const fs::path& dir) {
 std::optional<CachedImage> Store::find(const ImageSpec& spec, const std::string& recipe) const {
   auto image = read_image(m_root / spec.key());
   if (!image || image->manifest.recipe != recipe) {
+    return std::nullopt;
+  }
+  return image;
+}
+
+std::optional<CachedImage> Store::find_downloaded(const ImageSpec& spec) const {
+  auto image = read_image(m_root / spec.key());
+  if (!image || image->manifest.source.empty()) {
     return std::nullopt;
   }
   return image;

@@ -46,6 +46,10 @@ VmSession::VmSession() {
   util::create_directories(cache_dir(), fs::perms(0755));
 }
 
+std::filesystem::path VmSession::cache() {
+  return cache_dir();
+}
+
 VmSession::~VmSession() {
   // Every profile a suite made, even when it failed half way: no VM outlives the session.
   process::Result list = colima({"list", "--json"});
@@ -73,7 +77,7 @@ process::Result VmSession::colima(std::vector<std::string> args, const std::stri
                                   std::map<std::string, std::string> env) {
   args.insert(args.begin(), COLIMA_BINARY_PATH);
   env["HOME"] = m_home.string();
-  env["COLIMA_CACHE_HOME"] = cache_dir();
+  env.try_emplace("COLIMA_CACHE_HOME", cache_dir());
   process::Command command{.argv = args,
                            .env = env,
                            .unset_env = {"COLIMA_HOME", "COLIMA_PROFILE", "XDG_CONFIG_HOME",

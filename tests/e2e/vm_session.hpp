@@ -19,7 +19,8 @@ public:
   VmSession(const VmSession&) = delete;
   VmSession& operator=(const VmSession&) = delete;
 
-  // Runs colima with args in the session's HOME; output captured.
+  // Runs colima with args in the session's HOME; output captured. env adds to (or, for
+  // COLIMA_CACHE_HOME, replaces) the session's environment.
   process::Result colima(std::vector<std::string> args, const std::string& stdin_data = {},
                          std::map<std::string, std::string> env = {});
   // Runs another program (docker, kubectl...) with the session's HOME.
@@ -29,6 +30,8 @@ public:
   static std::string unavailable_reason();
 
   const std::filesystem::path& home() const { return m_home; }
+  // The guest image cache the session's colima uses unless a test sets COLIMA_CACHE_HOME.
+  static std::filesystem::path cache();
 
 private:
   std::filesystem::path m_home;

@@ -29,6 +29,8 @@ struct Manifest {
   std::string kernel_version;
   std::string built_at;
   std::map<std::string, std::string> packages;
+  // Where a downloaded image came from (the mirror's URL); empty for a local build.
+  std::string source;
 
   nlohmann::json to_json() const;
   // Throws colima::Error for a manifest that lacks the fields colima needs.
@@ -53,6 +55,8 @@ public:
   // The image for the spec when it is complete (manifest and disk present) and was made by
   // the given recipe.
   std::optional<CachedImage> find(const ImageSpec& spec, const std::string& recipe) const;
+  // The image for the spec when it is complete and was downloaded (whatever recipe made it).
+  std::optional<CachedImage> find_downloaded(const ImageSpec& spec) const;
   // Every complete image, by key.
   std::vector<CachedImage> list() const;
   // Moves a finished build directory into place atomically, replacing an older build.
