@@ -1,6 +1,7 @@
 // A guest image from a mirror on a real VM: with an empty cache and --disk-image-mirror
 // pointing at an HTTP server that serves the session's image cache (what `colima image build`
-// writes), `colima start` downloads the image, checks it and boots it. Runs last.
+// writes), `colima start` downloads the image, checks it and boots it; --dns-host and --env
+// of that start reach the guest. Runs last.
 #include "colima/util/strings.hpp"
 #include "vm_test.hpp"
 
@@ -23,8 +24,9 @@ TEST_F(ImageMirror, AFreshCacheStartsAVmFromAnImageDownloadedFromAMirror) {
   ASSERT_EQ(server.exit_code, 0) << server.err;
   fs::path empty_cache = vm().home() / "empty-cache";
   process::Result r = vm().colima(
-      {"start", "--profile", "mirrored", "--disk-image-mirror", "http://127.0.0.1:18282/"}, {},
-      {{"COLIMA_CACHE_HOME", empty_cache.string()}});
+      {"start", "--profile", "mirrored", "--disk-image-mirror", "http://127.0.0.1:18282/",
+       "--dns-host", "colima-e2e.test=10.0.2.99", "--env", "COLIMA_E2E_VALUE=from the host"},
+      {}, {{"COLIMA_CACHE_HOME", empty_cache.string()}});
   vm().run({"kill", util::trim(server.out)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("downloading 'http://127.0.0.1:18282/trixie-x86_64-docker/disk.qcow2'"),
@@ -35,6 +37,11 @@ TEST_F(ImageMirror, AFreshCacheStartsAVmFromAnImageDownloadedFromAMirror) {
   r = vm().run(
       {"docker", "--context", "colima-mirrored", "version", "--format", "{{.Server.Version}}"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = vm().colima({"ssh", "--profile", "mirrored", "--", "getent", "hosts", "colima-e2e.test"});
+  EXPECT_TRUE(r.out.starts_with("10.0.2.99"))
+      << "--dns-host reaches the guest's resolver: " << r.out << r.err;
+  r = vm().colima({"ssh", "--profile", "mirrored", "--", "sh", "-c", "echo \"$COLIMA_E2E_VALUE\""});
+  EXPECT_EQ(r.out, "from the host\n") << "--env reaches the guest: " << r.err;
   r = vm().colima({"delete", "mirrored", "--force", "--data"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
