@@ -1,10 +1,13 @@
 // The VM lifecycle on a real VM, last part: stop -> a start the engine refuses -> a start that
-// repairs it with new resources -> restart -> update -> delete keeping the data -> start ->
-// delete --data. Images and containers must survive all but the last. Runs after
-// docker_test.cpp.
+// repairs it with new resources -> restart -> QEMU killed -> update -> delete keeping the data ->
+// start -> delete --data. Images and containers must survive all but the last. Runs after
+// profiles_test.cpp.
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 #include "vm_test.hpp"
+
+#include <chrono>
+#include <thread>
 
 namespace colima::e2e {
 
@@ -102,6 +105,27 @@ TEST_F(VmPersistence, RestartKeepsImagesAndContainers) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(status_json()["status"], "Running");
   expect_images_kept("restart");
+}
+
+TEST_F(VmPersistence, AVmWhoseQemuWasKilledIsReportedAndTheNextStartRecoversIt) {
+  fs::path pid_file = vm().home() / ".config/colima/_lima/colima/qemu.pid";
+  std::string pid = util::trim(util::read_file(pid_file).value_or(""));
+  ASSERT_FALSE(pid.empty()) << pid_file;
+  ASSERT_EQ(vm().run({"kill", "-KILL", pid}).exit_code, 0);
+  process::Result status;
+  for (int i = 0; i < 60; ++i) {
+    status = vm().colima({"status", "--json"});
+    if (status.exit_code != 0) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  EXPECT_EQ(status.exit_code, 1) << status.out;
+  EXPECT_EQ(nlohmann::json::parse(status.out)["status"], "Stopped");
+  process::Result r = vm().colima({"start"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(status_json()["status"], "Running");
+  expect_images_kept("QEMU being killed");
 }
 
 TEST_F(VmPersistence, UpdateUpdatesTheEnginePackagesAndKeepsImages) {
