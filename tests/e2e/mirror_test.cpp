@@ -1,7 +1,7 @@
 // A guest image from a mirror on a real VM: with an empty cache and --disk-image-mirror
 // pointing at an HTTP server that serves the session's image cache (what `colima image build`
-// writes), `colima start` downloads the image, checks it and boots it; --dns-host and --env
-// of that start reach the guest. Runs last.
+// writes), `colima start` downloads the image, checks it and boots it; --dns-host and a hostile
+// --env value of that start reach the guest as values. Runs last.
 #include "colima/util/strings.hpp"
 #include "vm_test.hpp"
 
@@ -13,6 +13,9 @@ namespace fs = std::filesystem;
 
 namespace {
 class ImageMirror : public VmTest {};
+
+// Shell syntax, quotes and non-ASCII: a value, never code, on the host or in the guest.
+const std::string k_hostile = "$(touch /tmp/colima-pwned); `touch /tmp/colima-pwned` q'uote \u00fc";
 } // namespace
 
 TEST_F(ImageMirror, AFreshCacheStartsAVmFromAnImageDownloadedFromAMirror) {
@@ -25,7 +28,7 @@ TEST_F(ImageMirror, AFreshCacheStartsAVmFromAnImageDownloadedFromAMirror) {
   fs::path empty_cache = vm().home() / "empty-cache";
   process::Result r = vm().colima(
       {"start", "--profile", "mirrored", "--disk-image-mirror", "http://127.0.0.1:18282/",
-       "--dns-host", "colima-e2e.test=10.0.2.99", "--env", "COLIMA_E2E_VALUE=from the host"},
+       "--dns-host", "colima-e2e.test=10.0.2.99", "--env", "COLIMA_E2E_VALUE=" + k_hostile},
       {}, {{"COLIMA_CACHE_HOME", empty_cache.string()}});
   vm().run({"kill", util::trim(server.out)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -41,7 +44,10 @@ TEST_F(ImageMirror, AFreshCacheStartsAVmFromAnImageDownloadedFromAMirror) {
   EXPECT_TRUE(r.out.starts_with("10.0.2.99"))
       << "--dns-host reaches the guest's resolver: " << r.out << r.err;
   r = vm().colima({"ssh", "--profile", "mirrored", "--", "sh", "-c", "echo \"$COLIMA_E2E_VALUE\""});
-  EXPECT_EQ(r.out, "from the host\n") << "--env reaches the guest: " << r.err;
+  EXPECT_EQ(r.out, k_hostile + "\n") << "--env reaches the guest as a value: " << r.err;
+  r = vm().colima({"ssh", "--profile", "mirrored", "--", "ls", "/tmp/colima-pwned"});
+  EXPECT_NE(r.exit_code, 0) << "the value ran as code in the guest";
+  EXPECT_FALSE(fs::exists("/tmp/colima-pwned")) << "the value ran as code on the host";
   r = vm().colima({"delete", "mirrored", "--force", "--data"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
