@@ -83,8 +83,8 @@ CachedImage Downloader::download(const ImageSpec& spec, const std::string& mirro
   }
 
   if (shown < 100) {
-    m_progress.stage(fmt::format("downloading {}: 100% of {} MiB", spec.key(),
-                                 manifest.size / (1024 * 1024)));
+    m_progress.stage(
+        fmt::format("downloading {}: 100% of {} MiB", spec.key(), manifest.size / (1024 * 1024)));
   }
   m_progress.stage("checking the downloaded image");
   process::Result sum =
