@@ -21,15 +21,15 @@ host::DockerContext context_of(process::Runner& runner, const config::Paths& pat
                              paths.profile_dir(profile));
 }
 
-// The last non-empty line a guest script wrote on stderr: the one that says why it failed.
-std::string last_line(const std::string& text) {
+// Why a guest script failed: the last non-empty line it wrote on stderr, else its exit status.
+std::string failure_reason(const process::Result& result) {
   std::string last;
-  for (const auto& line : util::split(text, '\n')) {
+  for (const auto& line : util::split(result.err, '\n')) {
     if (!util::trim(line).empty()) {
       last = util::trim(line);
     }
   }
-  return last;
+  return last.empty() ? fmt::format("exit status {}", result.exit_code) : last;
 }
 
 } // namespace
@@ -42,9 +42,7 @@ process::Result App::run_guest_script(const config::Profile& profile,
   lima::Driver driver(m_runner, m_paths);
   process::Result result = driver.shell(profile, argv, script.text, std::chrono::minutes(15));
   if (!result.ok()) {
-    std::string why = last_line(result.err);
-    throw Error(fmt::format("error {}: {}{}", script.stage,
-                            why.empty() ? fmt::format("exit status {}", result.exit_code) : why,
+    throw Error(fmt::format("error {}: {}{}", script.stage, failure_reason(result),
                             script.hint.empty() ? "" : "; " + script.hint));
   }
   return result;
@@ -75,10 +73,8 @@ void App::run_provision_scripts(const config::Profile& profile, const config::Se
     process::Result result =
         driver.shell(profile, {"sh", "-s"}, script.script, std::chrono::minutes(15));
     if (!result.ok()) {
-      std::string why = last_line(result.err);
       m_progress.warn(
-          fmt::format("error running {} provision script(s): {}", mode,
-                      why.empty() ? fmt::format("exit status {}", result.exit_code) : why));
+          fmt::format("error running {} provision script(s): {}", mode, failure_reason(result)));
     }
   }
 }
