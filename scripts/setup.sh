@@ -209,26 +209,26 @@ fetch_trixie_package() {
   fetch_package trixie amd64 "$1" "$2"
 }
 
+# Installs a docker CLI plugin from its Debian 13 package unless `docker SUBCOMMAND` works:
+# install_cli_plugin SUBCOMMAND PACKAGE.
+install_cli_plugin() {
+  local subcommand=$1 package=$2
+  docker "$subcommand" version >/dev/null 2>&1 && return 0
+  say "installing the docker $subcommand plugin from Debian 13"
+  fetch_trixie_package "$package" "$cache/unpacked/$package"
+  mkdir -p /usr/local/lib/docker/cli-plugins
+  install -m 0755 "$cache/unpacked/$package/usr/libexec/docker/cli-plugins/$package" \
+    /usr/local/lib/docker/cli-plugins/$package
+}
+
 install_clients() {
   if ! command -v docker >/dev/null; then
     say "installing the docker CLI from Debian 13"
     fetch_trixie_package docker-cli "$cache/unpacked/docker-cli"
     install -m 0755 "$cache/unpacked/docker-cli/usr/bin/docker" /usr/local/bin/docker
   fi
-  if ! docker compose version >/dev/null 2>&1; then
-    say "installing the docker compose plugin from Debian 13"
-    fetch_trixie_package docker-compose "$cache/unpacked/docker-compose"
-    mkdir -p /usr/local/lib/docker/cli-plugins
-    install -m 0755 "$cache/unpacked/docker-compose/usr/libexec/docker/cli-plugins/docker-compose" \
-      /usr/local/lib/docker/cli-plugins/docker-compose
-  fi
-  if ! docker buildx version >/dev/null 2>&1; then
-    say "installing the docker buildx plugin from Debian 13"
-    fetch_trixie_package docker-buildx "$cache/unpacked/docker-buildx"
-    mkdir -p /usr/local/lib/docker/cli-plugins
-    install -m 0755 "$cache/unpacked/docker-buildx/usr/libexec/docker/cli-plugins/docker-buildx" \
-      /usr/local/lib/docker/cli-plugins/docker-buildx
-  fi
+  install_cli_plugin compose docker-compose
+  install_cli_plugin buildx docker-buildx
   if ! command -v kubectl >/dev/null; then
     say "installing kubectl from Debian 13"
     fetch_trixie_package kubectl "$cache/unpacked/kubectl"
