@@ -59,7 +59,7 @@ std::string App::choose_image(const config::Settings& settings, const std::strin
   }
   image::Store store(m_paths.cache_dir() / "images");
   image::ImageSpec spec{suite_of(m_environment), arch, settings.runtime};
-  if (auto cached = store.find(spec, image::recipe_id())) {
+  if (auto cached = store.find(spec, image::recipe_id(spec.runtime))) {
     return cached->disk().string();
   }
   if (auto downloaded = store.find_downloaded(spec)) {
@@ -69,7 +69,7 @@ std::string App::choose_image(const config::Settings& settings, const std::strin
     image::Downloader downloader(m_runner, store, m_progress);
     return downloader.download(spec, settings.disk_image_mirror).disk().string();
   }
-  image::Builder builder(m_runner, store, m_progress);
+  image::Builder builder(m_runner, store, m_progress, m_environment);
   return builder.build(spec, image::debian_mirror(m_environment)).disk().string();
 }
 
@@ -88,7 +88,7 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
   probe.qemu = arch == "aarch64" ? "qemu-system-aarch64" : "qemu-system-x86_64";
   image::Store store(m_paths.cache_dir() / "images");
   if (auto cached = store.find(image::ImageSpec{suite_of(m_environment), arch, settings.runtime},
-                               image::recipe_id())) {
+                               image::recipe_id(settings.runtime))) {
     probe.kernel = cached->kernel();
   }
   host::AcceleratorChoice accelerator = host::choose_accelerator(
@@ -220,7 +220,7 @@ void App::build_image(const std::string& arch, const std::string& runtime,
                                  util::did_you_mean(runtime, {"docker", "containerd", "none"})));
   }
   image::Store store(m_paths.cache_dir() / "images");
-  image::Builder builder(m_runner, store, m_progress);
+  image::Builder builder(m_runner, store, m_progress, m_environment);
   image::CachedImage image = builder.build(
       image::ImageSpec{suite.empty() ? suite_of(m_environment) : suite, normal, runtime},
       image::debian_mirror(m_environment));

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <fmt/format.h>
+#include <future>
+#include <optional>
 #include <unistd.h>
 
 namespace colima::image {
@@ -91,8 +93,68 @@ std::string debian_mirror(const util::Environment& environment, const fs::path& 
   throw Error("cannot find a Debian mirror in the host's apt sources: set COLIMA_DEBIAN_MIRROR");
 }
 
-Builder::Builder(process::Runner& runner, Store& store, util::Progress& progress)
-    : m_runner(runner), m_store(store), m_progress(progress) {}
+Builder::Builder(process::Runner& runner, Store& store, util::Progress& progress,
+                 util::Environment environment)
+    : m_runner(runner), m_store(store), m_progress(progress),
+      m_environment(std::move(environment)) {}
+
+// The overlay of a containerd image: the buildkit unit now, the Go-built programs once
+// ToolBuilder has them (then .ready, or .failed). build-image.sh waits for either.
+class Builder::Overlay {
+public:
+  Overlay(ToolBuilder& tools, const ImageSpec& spec, const fs::path& dir)
+      : m_dir(dir), m_spec(spec) {
+    util::create_directories(dir / "etc/systemd/system", fs::perms(0755));
+    util::create_directories(dir / "usr/local/bin", fs::perms(0755));
+    util::atomic_write(dir / "etc/systemd/system/buildkit.service",
+                       templates::find("image/buildkit.service").value(), fs::perms(0644));
+    m_future = std::async(std::launch::async, [this, &tools] {
+      try {
+        fs::path built = tools.build(m_spec.arch, m_cancel);
+        for (const char* program : {"nerdctl", "buildkitd", "buildctl"}) {
+          fs::copy_file(built / program, m_dir / "usr/local/bin" / program,
+                        fs::copy_options::overwrite_existing);
+          fs::permissions(m_dir / "usr/local/bin" / program, fs::perms(0755));
+        }
+        util::atomic_write(m_dir / ".ready", "", fs::perms(0644));
+      } catch (...) {
+        util::atomic_write(m_dir / ".failed", "", fs::perms(0644));
+        throw;
+      }
+    });
+  }
+  Overlay(const Overlay&) = delete;
+  Overlay& operator=(const Overlay&) = delete;
+  ~Overlay() {
+    m_cancel = true;
+    if (m_future.valid()) {
+      m_future.wait();
+    }
+  }
+
+  // Waits for the programs; rethrows the error that stopped their build unless cancel() did.
+  void wait() {
+    try {
+      m_future.get();
+    } catch (const Error&) {
+      if (!m_cancelled) {
+        throw;
+      }
+    }
+  }
+  // Stops the programs' build when the image build failed without them.
+  void cancel() {
+    m_cancelled = m_future.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+    m_cancel = true;
+  }
+
+private:
+  fs::path m_dir;
+  ImageSpec m_spec;
+  std::atomic<bool> m_cancel{false};
+  bool m_cancelled = false;
+  std::future<void> m_future;
+};
 
 CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
   util::create_directories(m_store.root());
@@ -113,6 +175,17 @@ CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
   process::Command command{.argv = {"bash", script.string(), "--arch", spec.arch, "--runtime",
                                     spec.runtime, "--suite", spec.suite, "--mirror", mirror,
                                     "--output", dir.string()}};
+  // nerdctl and buildkit build on the host while Debian's packages install.
+  ToolBuilder tools(m_runner, m_store.root() / "tools", m_environment);
+  std::optional<Overlay> overlay;
+  if (needs_guest_tools(spec.runtime)) {
+    if (!tools.find(spec.arch)) {
+      m_progress.stage(fmt::format("building nerdctl {} and buildkit {} for {} from Go modules",
+                                   tools.tools().nerdctl, tools.tools().buildkit, spec.arch));
+    }
+    overlay.emplace(tools, spec, dir / "overlay");
+    command.argv.insert(command.argv.end(), {"--overlay", (dir / "overlay").string()});
+  }
   // mkfs.ext4, sfdisk and friends live in the sbin directories, which an ordinary user's PATH
   // often lacks.
   const char* path = std::getenv("PATH");
@@ -130,6 +203,13 @@ CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
     }
   };
   process::Result result = m_runner.run(command);
+  if (overlay) {
+    if (!result.ok()) {
+      overlay->cancel();
+    }
+    // A failed program build says more than the image build that waited for it.
+    overlay->wait();
+  }
   if (!result.ok()) {
     fs::path log = m_store.root() / (spec.key() + ".build.log");
     util::atomic_write(log, result.out + result.err, fs::perms(0644));
@@ -142,7 +222,10 @@ CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
 
   Manifest manifest;
   manifest.spec = spec;
-  manifest.recipe = recipe_id();
+  manifest.recipe = recipe_id(spec.runtime);
+  if (overlay) {
+    manifest.tools = tools.tools().versions();
+  }
   manifest.built_at = utc_now();
   fs::path disk = dir / "disk.qcow2";
   process::Result sum = process::run_checked(

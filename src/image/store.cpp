@@ -1,5 +1,6 @@
 #include "colima/image/store.hpp"
 
+#include "colima/image/tools.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
 #include "colima/util/templates.hpp"
@@ -21,6 +22,7 @@ nlohmann::json Manifest::to_json() const {
                         {"kernel_version", kernel_version},
                         {"built_at", built_at},
                         {"packages", packages},
+                        {"tools", tools},
                         {"source", source}};
 }
 
@@ -36,6 +38,7 @@ Manifest Manifest::from_json(const nlohmann::json& json) {
     manifest.kernel_version = json.value("kernel_version", "");
     manifest.built_at = json.value("built_at", "");
     manifest.packages = json.value("packages", std::map<std::string, std::string>{});
+    manifest.tools = json.value("tools", std::map<std::string, std::string>{});
     manifest.source = json.value("source", "");
     return manifest;
   } catch (const nlohmann::json::exception& error) {
@@ -84,9 +87,16 @@ std::optional<CachedImage> Store::find_downloaded(const ImageSpec& spec) const {
   return image;
 }
 
-std::string recipe_id() {
+std::string recipe_id(const std::string& runtime) {
+  std::string recipe(templates::find("image/build-image.sh").value_or(""));
+  if (needs_guest_tools(runtime)) {
+    GuestTools tools;
+    recipe += templates::find("image/build-tools.sh").value_or("");
+    recipe += templates::find("image/buildkit.service").value_or("");
+    recipe += tools.key("") + tools.tigron;
+  }
   std::uint64_t hash = 1469598103934665603ULL;
-  for (char c : templates::find("image/build-image.sh").value_or("")) {
+  for (char c : recipe) {
     hash ^= static_cast<unsigned char>(c);
     hash *= 1099511628211ULL;
   }

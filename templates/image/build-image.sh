@@ -6,6 +6,10 @@
 #
 # Usage: build-image.sh --arch x86_64|aarch64 --runtime docker|containerd|none --suite SUITE
 #                       --mirror URI --output DIR [--size-gib N] [--extra-packages "A B"]
+#                       [--overlay DIR]
+# --overlay names a directory tree copied into the root file system (programs Debian does not
+# package); it may still be filling while Debian's packages install: the copy waits until
+# DIR/.ready exists, and fails when DIR/.failed does.
 # Writes DIR/disk.qcow2, DIR/packages.tsv (package, version), DIR/kernel-version,
 # DIR/vmlinuz and DIR/initrd.img. Prints `phase: NAME` lines on stdout as it goes.
 set -euo pipefail
@@ -32,14 +36,19 @@ CFG
   chroot "$root" systemctl enable systemd-networkd.service systemd-resolved.service ssh.service >/dev/null 2>&1 ||
     chroot "$root" systemctl enable systemd-networkd.service ssh.service
   ln -sf ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
+  if [ -n "${COLIMA_IMAGE_OVERLAY:-}" ]; then
+    local overlay=$COLIMA_IMAGE_OVERLAY
+    until [ -e "$overlay/.ready" ]; do
+      [ ! -e "$overlay/.failed" ] || die "the programs for the image were not built"
+      sleep 1
+    done
+    tar -C "$overlay" --exclude=./.ready -cf - . | tar -C "$root" --no-same-owner -xf -
+  fi
   # colima starts the engine after every boot, once the container data disk is in place.
-  if [ "$COLIMA_IMAGE_RUNTIME" = docker ]; then
-    chroot "$root" systemctl disable docker.service docker.socket containerd.service >/dev/null 2>&1
-  fi
-  if [ "$COLIMA_IMAGE_RUNTIME" = containerd ]; then
-    mkdir -p "$root/opt/cni"
-    ln -sfn /usr/lib/cni "$root/opt/cni/bin"
-  fi
+  case "$COLIMA_IMAGE_RUNTIME" in
+    docker) chroot "$root" systemctl disable docker.service docker.socket containerd.service >/dev/null 2>&1 ;;
+    containerd) chroot "$root" systemctl disable containerd.service >/dev/null 2>&1 ;;
+  esac
   chroot "$root" dpkg-query -W -f '${Package}\t${Version}\n' >"$work/packages.tsv"
   local kernel
   kernel=$(cd "$root/boot" && ls vmlinuz-* | sed 's/^vmlinuz-//' | sort -V | tail -1)
@@ -90,7 +99,7 @@ if [ "${1:-}" = "--customize" ]; then
   exit 0
 fi
 
-arch="" runtime="" suite="" mirror="" output="" size_gib=4 extra=""
+arch="" runtime="" suite="" mirror="" output="" size_gib=4 extra="" overlay=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --arch) arch=$2; shift 2 ;;
@@ -100,6 +109,7 @@ while [ $# -gt 0 ]; do
     --output) output=$2; shift 2 ;;
     --size-gib) size_gib=$2; shift 2 ;;
     --extra-packages) extra=$2; shift 2 ;;
+    --overlay) overlay=$2; shift 2 ;;
     *) die "unknown argument '$1'" ;;
   esac
 done
@@ -113,6 +123,7 @@ case "$runtime" in docker | containerd | none) ;; *) die "invalid --runtime '$ru
 [ -n "$mirror" ] || die "--mirror is required"
 [ -d "$output" ] || die "--output '$output' is not a directory"
 [[ "$size_gib" =~ ^[0-9]+$ ]] && [ "$size_gib" -ge 2 ] || die "invalid --size-gib '$size_gib'"
+[ -z "$overlay" ] || [ -d "$overlay" ] || die "--overlay '$overlay' is not a directory"
 
 for tool in mmdebstrap sfdisk mkfs.ext4 mkfs.vfat mcopy mmd qemu-img; do
   command -v "$tool" >/dev/null || die "'$tool' is not installed (scripts/setup.sh installs it)"
@@ -151,7 +162,8 @@ esac
 # The work area lies outside the user's home, which the subordinate uid of an unshared
 # mmdebstrap may be unable to enter.
 work=$(mktemp -d "${COLIMA_IMAGE_TMPDIR:-/var/tmp}/colima-image-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+stager=""
+trap '[ -z "$stager" ] || kill "$stager" 2>/dev/null || true; rm -rf "$work"' EXIT
 # In unshare mode mmdebstrap and the hook run as a subordinate uid: give them a directory of
 # their own that both sides may write.
 shared="$work/shared"
@@ -160,7 +172,27 @@ chmod 0777 "$work/out"
 chmod 0711 "$work"
 size_mib=$((size_gib * 1024))
 export COLIMA_IMAGE_WORK=$work/out COLIMA_IMAGE_ARCH=$arch COLIMA_IMAGE_RUNTIME=$runtime
-export COLIMA_IMAGE_SIZE_MIB=$size_mib TMPDIR=$shared
+# The overlay's own directory may lie where the subordinate uid cannot enter: copy it into the
+# work area once it is complete, alongside the bootstrap.
+staged_overlay=""
+if [ -n "$overlay" ]; then
+  staged_overlay="$work/overlay"
+  mkdir -m 0755 "$staged_overlay"
+  (
+    until [ -e "$overlay/.ready" ]; do
+      if [ -e "$overlay/.failed" ]; then
+        : >"$staged_overlay/.failed"
+        exit 0
+      fi
+      sleep 1
+    done
+    tar -C "$overlay" --exclude=./.ready -cf - . | tar -C "$staged_overlay" -xf - &&
+      chmod -R a+rX "$staged_overlay" && : >"$staged_overlay/.ready" ||
+      : >"$staged_overlay/.failed"
+  ) </dev/null >/dev/null 2>&1 &
+  stager=$!
+fi
+export COLIMA_IMAGE_SIZE_MIB=$size_mib COLIMA_IMAGE_OVERLAY=$staged_overlay TMPDIR=$shared
 # The hook runs this script again, as a subordinate uid without root: from a copy it can read.
 install -m 0755 "$0" "$work/hook.sh"
 export COLIMA_IMAGE_SCRIPT=$work/hook.sh

@@ -27,10 +27,12 @@ void FakeRunner::on(std::vector<std::string> prefix, process::Result result) {
 }
 
 void FakeRunner::on(std::vector<std::string> prefix, Handler handler) {
+  std::lock_guard lock(m_mutex);
   m_handlers.emplace_back(std::move(prefix), std::move(handler));
 }
 
 void FakeRunner::set_default(process::Result result) {
+  std::lock_guard lock(m_mutex);
   m_default = std::move(result);
 }
 
@@ -43,6 +45,7 @@ int FakeRunner::run_interactive(const process::Command& command) {
 }
 
 Argvs FakeRunner::argvs() const {
+  std::lock_guard lock(m_mutex);
   Argvs result;
   for (const auto& command : m_commands) {
     result.push_back(command.argv);
@@ -51,6 +54,7 @@ Argvs FakeRunner::argvs() const {
 }
 
 process::Result FakeRunner::answer(const process::Command& command) {
+  std::unique_lock lock(m_mutex);
   m_commands.push_back(command);
   const Handler* best = nullptr;
   std::size_t best_length = 0;
@@ -65,7 +69,9 @@ process::Result FakeRunner::answer(const process::Command& command) {
   }
   // A copy, so that a handler may register others while it runs.
   Handler chosen = best != nullptr ? *best : Handler();
-  process::Result result = chosen ? chosen(command) : m_default;
+  process::Result fallback = m_default;
+  lock.unlock();
+  process::Result result = chosen ? chosen(command) : fallback;
   if (command.on_line) {
     report_lines(command, process::Stream::out, result.out);
     report_lines(command, process::Stream::err, result.err);

@@ -3,6 +3,7 @@
 #include "colima/process/runner.hpp"
 
 #include <functional>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,7 +17,7 @@ using Argvs = std::vector<std::vector<std::string>>;
 // the longest matching prefix winning and a later registration of the same prefix replacing an
 // earlier one. Unmatched commands succeed with no output unless set_default says otherwise.
 // The answer's stdout lines, then its stderr lines, go to the command's on_line as PosixRunner
-// would report them; its watchdog is never called.
+// would report them; its watchdog is never called. Safe to use from several threads.
 class FakeRunner : public process::Runner {
 public:
   // Computes the answer to a command.
@@ -45,6 +46,7 @@ private:
   std::vector<std::pair<std::vector<std::string>, Handler>> m_handlers;
   process::Result m_default;
   std::vector<process::Command> m_commands;
+  mutable std::mutex m_mutex;
 };
 
 } // namespace colima::test

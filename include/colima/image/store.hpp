@@ -29,6 +29,8 @@ struct Manifest {
   std::string kernel_version;
   std::string built_at;
   std::map<std::string, std::string> packages;
+  // Programs built from Go modules (containerd images: nerdctl, buildkit) -> version.
+  std::map<std::string, std::string> tools;
   // Where a downloaded image came from (the mirror's URL); empty for a local build.
   std::string source;
 
@@ -66,8 +68,9 @@ private:
   std::filesystem::path m_root;
 };
 
-// A short, stable identifier of the shipped build recipe (FNV-1a of the script's text), so that
-// a colima with a changed recipe rebuilds the images of the old one.
-std::string recipe_id();
+// A short, stable identifier of the shipped build recipe of a runtime's images (FNV-1a of the
+// scripts' text, and for containerd of its programs' versions and unit), so that a colima with a
+// changed recipe rebuilds the images of the old one.
+std::string recipe_id(const std::string& runtime);
 
 } // namespace colima::image

@@ -123,7 +123,7 @@ TEST_F(Mirror, AnImageIsDownloadedCheckedAndInstalledWithItsSource) {
   ASSERT_TRUE(found);
   EXPECT_EQ(found->manifest.source, url() + m_spec.key() + "/disk.qcow2");
   EXPECT_EQ(found->manifest.sha256, m_manifest.sha256);
-  EXPECT_FALSE(store.find(m_spec, recipe_id())) << "another recipe's build is not ours";
+  EXPECT_FALSE(store.find(m_spec, recipe_id("docker"))) << "another recipe's build is not ours";
   EXPECT_FALSE(fs::exists(cache() / ".downloads" / m_spec.key()));
   EXPECT_NE(std::find(m_progress.stages.begin(), m_progress.stages.end(),
                       "downloading trixie-x86_64-docker: 100% of 3 MiB"),

@@ -6,6 +6,7 @@
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
+#include <thread>
 
 namespace colima::image {
 
@@ -67,7 +68,7 @@ TEST(ImageBuilder, RunsTheShippedScriptWithValuesAsArgumentsAndInstallsAManifest
   runner.on({"sha256sum"}, process::Result{0, "abc123  /x/disk.qcow2\n", ""});
   Store store(dir.path() / "images");
   RecordingProgress progress;
-  Builder builder(runner, store, progress);
+  Builder builder(runner, store, progress, util::Environment());
   ImageSpec spec{"trixie", "x86_64", "docker"};
   CachedImage image = builder.build(spec, "http://mirror.example/debian");
 
@@ -87,7 +88,7 @@ TEST(ImageBuilder, RunsTheShippedScriptWithValuesAsArgumentsAndInstallsAManifest
   EXPECT_EQ(image.manifest.packages.at("docker.io"), "26.1.5");
   EXPECT_EQ(image.manifest.kernel_version, "6.12.0-cloud-amd64");
   EXPECT_FALSE(fs::exists(image.dir / "build-image.sh"));
-  auto found = store.find(spec, recipe_id());
+  auto found = store.find(spec, recipe_id("docker"));
   ASSERT_TRUE(found);
   EXPECT_EQ(found->manifest.sha256, "abc123");
   EXPECT_FALSE(store.find(spec, "another-recipe"));
@@ -101,7 +102,7 @@ TEST(ImageBuilder, AFailedBuildNamesThePhaseAndLeavesNothingInTheCache) {
                                       "I: fine\nE: cannot download packages\nE: later\n"});
   Store store(dir.path() / "images");
   util::Progress progress;
-  Builder builder(runner, store, progress);
+  Builder builder(runner, store, progress, util::Environment());
   try {
     builder.build(ImageSpec{"trixie", "aarch64", "none"}, "http://m");
     FAIL();
@@ -112,7 +113,7 @@ TEST(ImageBuilder, AFailedBuildNamesThePhaseAndLeavesNothingInTheCache) {
                                              log.string() + "'");
     EXPECT_NE(util::read_file(log).value_or("").find("E: later"), std::string::npos);
   }
-  EXPECT_FALSE(store.find(ImageSpec{"trixie", "aarch64", "none"}, recipe_id()));
+  EXPECT_FALSE(store.find(ImageSpec{"trixie", "aarch64", "none"}, recipe_id("docker")));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path() / "images"), fs::directory_iterator()),
             1);
 }
@@ -121,8 +122,154 @@ TEST(ImageStore, AnIncompleteImageIsNotFound) {
   test::TempDir dir;
   Store store(dir.path());
   util::atomic_write(dir.path() / "trixie-x86_64-docker" / "manifest.json", "{not json");
-  EXPECT_FALSE(store.find(ImageSpec{"trixie", "x86_64", "docker"}, recipe_id()));
+  EXPECT_FALSE(store.find(ImageSpec{"trixie", "x86_64", "docker"}, recipe_id("docker")));
   EXPECT_TRUE(store.list().empty());
+}
+
+} // namespace colima::image
+
+namespace colima::image {
+
+namespace {
+
+std::string arg_after(const process::Command& command, const std::string& flag) {
+  for (std::size_t i = 0; i + 1 < command.argv.size(); ++i) {
+    if (command.argv[i] == flag) {
+      return command.argv[i + 1];
+    }
+  }
+  return {};
+}
+
+bool runs_script(const process::Command& command, const std::string& name) {
+  return command.argv.size() > 1 && command.argv[1].ends_with("/" + name);
+}
+
+// Answers build-tools.sh as the real script does: the three programs in --output.
+process::Result fake_tools(const process::Command& command) {
+  fs::path output = arg_after(command, "--output");
+  for (const char* program : {"nerdctl", "buildkitd", "buildctl"}) {
+    util::atomic_write(output / program, std::string("#!/bin/sh\n# ") + program + "\n",
+                       fs::perms(0755));
+  }
+  return process::Result{0, "phase: nerdctl v2.3.5\nphase: buildkit v0.33.0\nphase: done\n", ""};
+}
+
+// Answers build-image.sh of a containerd image: waits, as the real script's customize step
+// does, until the overlay is complete or has failed.
+process::Result fake_overlay_build(const process::Command& command) {
+  fs::path overlay = arg_after(command, "--overlay");
+  for (int i = 0; i < 500 && !fs::exists(overlay / ".ready"); ++i) {
+    if (fs::exists(overlay / ".failed")) {
+      return process::Result{1, "phase: bootstrap\n",
+                             "build-image: error: the programs for the image were not built\n"};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!fs::exists(overlay / "usr/local/bin/nerdctl") ||
+      !fs::exists(overlay / "etc/systemd/system/buildkit.service")) {
+    return process::Result{1, "", "build-image: error: incomplete overlay\n"};
+  }
+  return fake_build(command);
+}
+
+process::Result dispatch(const process::Command& command) {
+  if (runs_script(command, "build-tools.sh")) {
+    return fake_tools(command);
+  }
+  return fake_overlay_build(command);
+}
+
+util::Environment with_go() {
+  return util::Environment(
+      std::map<std::string, std::string>{{"COLIMA_GO", "/bin/sh"}, {"PATH", "/nonexistent"}});
+}
+
+} // namespace
+
+TEST(ImageBuilder, AContainerdImageCarriesNerdctlAndBuildkitBuiltAlongsideAndRecordsTheirVersions) {
+  test::TempDir dir;
+  test::FakeRunner runner;
+  runner.on({"bash"}, dispatch);
+  runner.on({"sha256sum"}, process::Result{0, "abc123  /x/disk.qcow2\n", ""});
+  Store store(dir.path() / "images");
+  util::Progress progress;
+  Builder builder(runner, store, progress, with_go());
+  ImageSpec spec{"trixie", "aarch64", "containerd"};
+  CachedImage image = builder.build(spec, "http://m");
+
+  EXPECT_EQ(image.manifest.tools,
+            (std::map<std::string, std::string>{{"nerdctl", "v2.3.5"}, {"buildkit", "v0.33.0"}}));
+  EXPECT_EQ(image.manifest.recipe, recipe_id("containerd"));
+  EXPECT_NE(recipe_id("containerd"), recipe_id("docker"));
+  EXPECT_TRUE(store.find(spec, recipe_id("containerd")));
+  std::optional<process::Command> tools;
+  for (const auto& command : runner.commands()) {
+    if (runs_script(command, "build-tools.sh")) {
+      tools = command;
+    }
+  }
+  ASSERT_TRUE(tools);
+  EXPECT_EQ(arg_after(*tools, "--go"), "/bin/sh");
+  EXPECT_EQ(arg_after(*tools, "--arch"), "aarch64");
+  EXPECT_EQ(arg_after(*tools, "--nerdctl"), "v2.3.5");
+  EXPECT_EQ(arg_after(*tools, "--buildkit"), "v0.33.0");
+  EXPECT_EQ(tools->env.at("GOMODCACHE"), (dir.path() / "images" / "tools" / "go" / "mod").string());
+  fs::path cached = dir.path() / "images" / "tools" / "aarch64-nerdctl-v2.3.5-buildkit-v0.33.0";
+  EXPECT_TRUE(fs::exists(cached / "buildkitd"));
+
+  // A second image of the architecture takes the programs from the cache.
+  test::FakeRunner again;
+  again.on({"bash"}, dispatch);
+  again.on({"sha256sum"}, process::Result{0, "def456  /x/disk.qcow2\n", ""});
+  Builder second(again, store, progress, with_go());
+  second.build(spec, "http://m");
+  for (const auto& command : again.commands()) {
+    EXPECT_FALSE(runs_script(command, "build-tools.sh")) << "built again";
+  }
+}
+
+TEST(ImageBuilder, AFailedProgramBuildFailsTheImageWithTheProgramsOwnError) {
+  test::TempDir dir;
+  test::FakeRunner runner;
+  runner.on({"bash"}, [](const process::Command& command) {
+    if (runs_script(command, "build-tools.sh")) {
+      return process::Result{1, "phase: nerdctl v2.3.5\n",
+                             "build-tools: error: cannot download github.com/containerd/nerdctl/"
+                             "v2@v2.3.5: 403 Forbidden\n"};
+    }
+    return fake_overlay_build(command);
+  });
+  Store store(dir.path() / "images");
+  util::Progress progress;
+  Builder builder(runner, store, progress, with_go());
+  try {
+    builder.build(ImageSpec{"trixie", "x86_64", "containerd"}, "http://m");
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what())
+                  .find("building nerdctl v2.3.5 for x86_64 failed: cannot download "
+                        "github.com/containerd/nerdctl/v2@v2.3.5: 403 Forbidden"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_FALSE(store.find(ImageSpec{"trixie", "x86_64", "containerd"}, recipe_id("containerd")));
+  EXPECT_FALSE(
+      fs::exists(dir.path() / "images" / "tools" / "x86_64-nerdctl-v2.3.5-buildkit-v0.33.0"));
+}
+
+TEST(GoToolchain, ComesFromTheVariableThenPathAndIsAClearErrorWhenMissing) {
+  EXPECT_EQ(
+      find_go(util::Environment(std::map<std::string, std::string>{{"COLIMA_GO", "/bin/sh"}})),
+      "/bin/sh");
+  EXPECT_THROW(find_go(util::Environment(
+                   std::map<std::string, std::string>{{"COLIMA_GO", "/nonexistent/go"}})),
+               Error);
+  test::TempDir dir;
+  util::atomic_write(dir.path() / "go", "#!/bin/sh\n", fs::perms(0755));
+  EXPECT_EQ(find_go(util::Environment(std::map<std::string, std::string>{
+                {"PATH", "/nonexistent:" + dir.path().string()}})),
+            dir.path() / "go");
 }
 
 } // namespace colima::image
