@@ -4,13 +4,17 @@
 #include "colima/host/docker_context.hpp"
 #include "colima/lima/driver.hpp"
 #include "colima/util/error.hpp"
+#include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 
 #include <chrono>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <thread>
 
 namespace colima::app {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -48,12 +52,31 @@ process::Result App::run_guest_script(const config::Profile& profile,
   return result;
 }
 
+std::map<std::string, std::string>
+App::supplied_config_files(const config::Profile& profile, const runtime::Runtime& runtime) const {
+  auto xdg = m_environment.get_non_empty("XDG_CONFIG_HOME");
+  fs::path shared_root = xdg ? fs::path(*xdg) : m_paths.home() / ".config";
+  std::map<std::string, std::string> texts;
+  for (const auto& file : runtime.config_files()) {
+    for (const fs::path& path :
+         {m_paths.profile_dir(profile) / file.name, shared_root / file.shared}) {
+      if (auto text = util::read_file(path)) {
+        spdlog::debug("provision: {} from '{}'", file.name, path.string());
+        texts[file.name] = *text;
+        break;
+      }
+    }
+  }
+  return texts;
+}
+
 void App::provision_runtime(const config::Profile& profile, const config::Settings& settings,
                             bool already_running) {
   auto runtime = runtime::make(settings.runtime);
   runtime::GuestContext context{.data_mount =
                                     runtime->uses_data_disk() ? "/mnt/lima-" + profile.id() : "",
-                                .already_running = already_running};
+                                .already_running = already_running,
+                                .config_files = supplied_config_files(profile, *runtime)};
   if (auto script = runtime->provision(settings, context)) {
     run_guest_script(profile, *script);
   }

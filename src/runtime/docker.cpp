@@ -2,6 +2,7 @@
 
 #include "colima/runtime/docker_config.hpp"
 #include "colima/util/templates.hpp"
+#include "shipped_script.hpp"
 
 namespace colima::runtime {
 
@@ -13,7 +14,7 @@ std::vector<Socket> DockerRuntime::sockets() const {
 std::optional<GuestScript> DockerRuntime::provision(const config::Settings& settings,
                                                     const GuestContext& context) const {
   return GuestScript{.stage = "provisioning docker",
-                     .text = std::string(templates::find("runtime/docker.sh").value()),
+                     .text = shipped_script("runtime/docker.sh"),
                      .args = {context.already_running ? "running" : "boot", context.data_mount,
                               docker_daemon_config(settings).dump(),
                               settings.binfmt ? "binfmt" : "no-binfmt"}};

@@ -2,7 +2,10 @@
 
 #include "colima/util/error.hpp"
 #include "colima/util/strings.hpp"
+#include "colima/util/templates.hpp"
+#include "containerd.hpp"
 #include "docker.hpp"
+#include "shipped_script.hpp"
 
 #include <fmt/format.h>
 
@@ -34,11 +37,16 @@ std::unique_ptr<Runtime> make(std::string_view name) {
     return std::make_unique<NoRuntime>();
   }
   if (name == "containerd") {
-    throw NotImplementedError(
-        "runtime 'containerd' is not available in this build yet: use 'docker' or 'none'");
+    return std::make_unique<ContainerdRuntime>();
   }
-  throw UsageError(fmt::format("runtime '{}' is not available in this build{}", name,
-                               util::did_you_mean(std::string(name), {"docker", "none"})));
+  throw UsageError(
+      fmt::format("runtime '{}' is not available in this build{}", name,
+                  util::did_you_mean(std::string(name), {"docker", "containerd", "none"})));
+}
+
+std::string shipped_script(std::string_view name) {
+  return std::string(templates::find("runtime/guest-lib.sh").value()) + "\n" +
+         std::string(templates::find(name).value());
 }
 
 } // namespace colima::runtime

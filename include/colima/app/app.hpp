@@ -11,6 +11,7 @@
 #include "colima/util/progress.hpp"
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -162,6 +163,10 @@ private:
   // is down) and connects the host's docker CLI when the runtime has a docker context.
   void provision_runtime(const config::Profile& profile, const config::Settings& settings,
                          bool already_running);
+  // The engine configuration files the user supplied for the runtime (the profile's own, else
+  // the shared one), by name.
+  std::map<std::string, std::string> supplied_config_files(const config::Profile& profile,
+                                                           const runtime::Runtime& runtime) const;
   // Runs the user's provision scripts of a mode colima runs (after-boot, ready) as the Lima user,
   // each with `sh -s`; a failing script is a warning, as upstream.
   void run_provision_scripts(const config::Profile& profile, const config::Settings& settings,

@@ -2,6 +2,7 @@
 
 #include "colima/config/settings.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,12 +30,22 @@ struct GuestScript {
   std::string hint;
 };
 
+// A configuration file of the engine that the user may supply, as upstream: for one profile at
+// <COLIMA_HOME>/<profile>/<name>, else for every profile at <XDG_CONFIG_HOME or
+// ~/.config>/<shared>.
+struct ConfigFile {
+  std::string name;
+  std::string shared;
+};
+
 // What the guest script of a stage needs beyond the profile's settings.
 struct GuestContext {
   // Where Lima mounted the profile's data disk (/mnt/lima-<id>); empty without a data disk.
   std::string data_mount;
   // The VM was already running: leave an engine that is up alone.
   bool already_running = false;
+  // The text of each of the runtime's config_files() the user supplied, by name.
+  std::map<std::string, std::string> config_files;
 };
 
 // A container runtime: everything colima must know to provision it, forward its sockets and
@@ -58,9 +69,11 @@ public:
   virtual std::optional<GuestScript> update() const = 0;
   // Whether the host's docker CLI gets a context for the engine.
   virtual bool has_docker_context() const = 0;
+  // The engine's configuration files the user may supply; provision() receives their text.
+  virtual std::vector<ConfigFile> config_files() const { return {}; }
 };
 
-// The runtime of a name (docker, none). Throws UsageError for any other name.
+// The runtime of a name (docker, containerd, none). Throws UsageError for any other name.
 std::unique_ptr<Runtime> make(std::string_view name);
 
 } // namespace colima::runtime

@@ -52,9 +52,60 @@ TEST(Runtimes, NoneHasNoSocketsNoDataDiskAndNothingToProvisionOrUpdate) {
   EXPECT_FALSE(none->has_docker_context());
 }
 
-TEST(Runtimes, ContainerdIsNotBuiltYetAndUnknownNamesAreBadInput) {
-  EXPECT_THROW(make("containerd"), NotImplementedError);
+TEST(Runtimes, UnknownNamesAreBadInputWithASuggestion) {
+  try {
+    make("containrd");
+    FAIL();
+  } catch (const UsageError& error) {
+    EXPECT_NE(std::string(error.what()).find("'containerd'"), std::string::npos) << error.what();
+  }
   EXPECT_THROW(make("dokcer"), UsageError);
+}
+
+TEST(Runtimes, ContainerdForwardsItsAndBuildkitsSocketsAndKeepsDataOnTheDataDisk) {
+  auto containerd = make("containerd");
+  EXPECT_EQ(containerd->name(), "containerd");
+  ASSERT_EQ(containerd->sockets().size(), 2u);
+  EXPECT_EQ(containerd->sockets()[0].guest_path, "/var/run/containerd/containerd.sock");
+  EXPECT_EQ(containerd->sockets()[0].file_name, "containerd.sock");
+  EXPECT_EQ(containerd->sockets()[0].status_key, "containerd_socket");
+  EXPECT_EQ(containerd->sockets()[1].guest_path, "/var/run/buildkit/buildkitd.sock");
+  EXPECT_EQ(containerd->sockets()[1].file_name, "buildkitd.sock");
+  EXPECT_EQ(containerd->sockets()[1].status_key, "buildkitd_socket");
+  EXPECT_TRUE(containerd->uses_data_disk());
+  EXPECT_FALSE(containerd->has_docker_context());
+  EXPECT_FALSE(containerd->update());
+}
+
+TEST(Runtimes, ContainerdTakesUpstreamsConfigFilesPerProfileOrShared) {
+  auto files = make("containerd")->config_files();
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].name, "containerd/config.toml");
+  EXPECT_EQ(files[0].shared, "containerd/config.toml");
+  EXPECT_EQ(files[1].name, "containerd/buildkitd.toml");
+  EXPECT_EQ(files[1].shared, "buildkit/buildkitd.toml");
+  EXPECT_TRUE(make("docker")->config_files().empty());
+}
+
+TEST(Runtimes, ContainerdProvisioningPassesTheSuppliedFilesAsArgumentsAndEmptyForDefaults) {
+  std::string hostile = "[grpc]\n  gid = 1000 # $(touch /tmp/x) `id`; 'q' \"\"\n";
+  auto script =
+      make("containerd")
+          ->provision(config::Settings{},
+                      GuestContext{.data_mount = "/mnt/lima-colima-ctr",
+                                   .config_files = {{"containerd/config.toml", hostile}}});
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->stage, "provisioning containerd");
+  EXPECT_EQ(script->text, std::string(templates::find("runtime/guest-lib.sh").value()) + "\n" +
+                              std::string(templates::find("runtime/containerd.sh").value()));
+  ASSERT_EQ(script->args.size(), 6u);
+  EXPECT_EQ(script->args[0], "boot");
+  EXPECT_EQ(script->args[1], "/mnt/lima-colima-ctr");
+  EXPECT_EQ(script->args[2], hostile);
+  EXPECT_EQ(script->args[3], "") << "no buildkitd.toml supplied: the script's default";
+  EXPECT_EQ(script->args[4], "# written by colima\nnamespace = \"default\"\n"
+                             "cni_path = \"/usr/lib/cni\"\n");
+  EXPECT_EQ(script->args[5], "binfmt");
 }
 
 TEST(Runtimes, DockerProvisioningPassesValuesAsArgumentsAndNeverInTheScript) {
@@ -63,7 +114,8 @@ TEST(Runtimes, DockerProvisioningPassesValuesAsArgumentsAndNeverInTheScript) {
   settings.binfmt = false;
   auto script = make("docker")->provision(settings, GuestContext{.data_mount = "/mnt/lima-colima"});
   ASSERT_TRUE(script);
-  EXPECT_EQ(script->text, templates::find("runtime/docker.sh").value());
+  EXPECT_EQ(script->text, std::string(templates::find("runtime/guest-lib.sh").value()) + "\n" +
+                              std::string(templates::find("runtime/docker.sh").value()));
   ASSERT_EQ(script->args.size(), 4u);
   EXPECT_EQ(script->args[0], "boot");
   EXPECT_EQ(script->args[1], "/mnt/lima-colima");

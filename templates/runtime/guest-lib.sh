@@ -1,0 +1,75 @@
+# Functions shared by the runtimes' guest scripts; colima sends this text ahead of a runtime's
+# script on the same stdin, so a runtime's script says only what is its own.
+
+fail() {
+  printf '%s\n' "$*" >&2
+  exit 1
+}
+
+# Puts /var/lib/<dir> of each named directory on the data disk mounted at $1 (empty: no data
+# disk), which survives `colima delete` without --data. A cloned disk carries its source's
+# label: it gets this profile's (ext4 keeps 16 characters); a grown disk gets a grown file
+# system. Runs stop_engine (defined by the runtime's script) before the first bind mount.
+use_data_disk() {
+  data=$1
+  shift
+  [ -n "$data" ] || return 0
+  mountpoint -q "$data" || fail "the container data disk is not mounted at '$data'"
+  device=$(findmnt -n -o SOURCE "$data")
+  label=lima-${data#/mnt/lima-}
+  if [ "${#label}" -le 16 ] && [ "$(e2label "$device" 2>/dev/null)" != "$label" ]; then
+    e2label "$device" "$label" 2>/dev/null || true
+  fi
+  resize2fs "$device" >/dev/null 2>&1 || true
+  stopped=0
+  for dir in "$@"; do
+    if ! mountpoint -q "/var/lib/$dir"; then
+      if [ "$stopped" = 0 ]; then
+        stop_engine
+        stopped=1
+      fi
+      mkdir -p "$data/$dir" "/var/lib/$dir"
+      mount --bind "$data/$dir" "/var/lib/$dir"
+    fi
+  done
+}
+
+# Registers qemu-user with binfmt_misc for foreign-architecture containers when $1 is binfmt.
+register_binfmt() {
+  [ "$1" = binfmt ] || return 0
+  if [ -d /usr/lib/binfmt.d ] && [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || true
+  fi
+  if ls /usr/lib/binfmt.d/qemu-*.conf >/dev/null 2>&1 &&
+    ! ls /proc/sys/fs/binfmt_misc/qemu-* >/dev/null 2>&1; then
+    systemctl restart systemd-binfmt.service || true
+  fi
+}
+
+# Writes text $2 to file $1 (with a final newline) when it differs; sets changed=1 then.
+write_if_changed() {
+  mkdir -p "${1%/*}"
+  want=$(printf '%s' "$2")
+  if [ "$(cat "$1" 2>/dev/null)" != "$want" ]; then
+    printf '%s\n' "$want" >"$1.colima-new"
+    mv "$1.colima-new" "$1"
+    changed=1
+  fi
+}
+
+# Waits up to 120 s for command "$@" to succeed.
+wait_for() {
+  tries=0
+  until "$@" >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 240 ] || return 1
+    sleep 0.5
+  done
+}
+
+# The last error line a unit logged, for a failure message.
+unit_error() {
+  journalctl -u "$1" -n 40 --no-pager -o cat 2>/dev/null |
+    grep -i -e 'error' -e 'failed' -e 'fatal' | grep -v -e "^$1:" -e '^Failed to start' |
+    tail -n 1
+}
