@@ -199,6 +199,17 @@ std::string App::version_details(const config::Profile& profile) {
     if (docker.ok()) {
       out += util::trim(docker.out) + "\n";
     }
+  } else if (current->runtime == "containerd") {
+    lima::Driver driver(m_runner, m_paths);
+    process::Result nerdctl =
+        driver.shell(profile,
+                     {"sudo", "nerdctl", "version", "--format",
+                      "client: {{.Client.Version}}{{printf \"\\n\"}}server: {{(index "
+                      ".Server.Components 0).Version}}"},
+                     {}, std::chrono::seconds(30));
+    if (nerdctl.ok()) {
+      out += util::trim(nerdctl.out) + "\n";
+    }
   }
   return out;
 }
