@@ -82,6 +82,12 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
     m_progress.info(profile.display_name() + " is already running");
     return false;
   }
+  if (instance) {
+    std::vector<std::string> removed = driver.clean_stale(profile);
+    if (!removed.empty()) {
+      m_progress.warn("removed what a crash or kill left behind: " + util::join(removed, ", "));
+    }
+  }
   std::string arch = config::normalize_arch(settings.arch).value_or(config::host_arch());
   std::string host = config::host_arch();
   host::KvmProbe probe;

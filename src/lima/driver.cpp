@@ -1,11 +1,15 @@
 #include "colima/lima/driver.hpp"
 
+#include "colima/lima/stale_state.hpp"
 #include "colima/util/error.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 namespace colima::lima {
+
+namespace fs = std::filesystem;
 
 Driver::Driver(process::Runner& runner, config::Paths paths)
     : m_runner(runner), m_paths(std::move(paths)) {}
@@ -28,7 +32,24 @@ std::vector<Instance> Driver::list() {
   if (!result.ok()) {
     throw process::ProcessError("error listing instances", limactl({"list", "--json"}), result);
   }
-  return parse_instances(result.out);
+  std::vector<Instance> instances = parse_instances(result.out);
+  for (auto& instance : instances) {
+    if (!instance.dir.empty()) {
+      std::string truth =
+          status_without(instance.status, check_claims(instance.dir, instance.name));
+      if (truth != instance.status) {
+        spdlog::debug("lima: {} is {}, not {}: its pid files are stale", instance.name, truth,
+                      instance.status);
+        instance.status = truth;
+      }
+    }
+  }
+  return instances;
+}
+
+std::vector<std::string> Driver::clean_stale(const config::Profile& profile) {
+  fs::path dir = m_paths.instance_dir(profile);
+  return remove_stale(dir, check_claims(dir, profile.id()).stale);
 }
 
 std::optional<Instance> Driver::find(const config::Profile& profile) {

@@ -21,10 +21,14 @@ class Driver {
 public:
   Driver(process::Runner& runner, config::Paths paths);
 
-  // All instances Lima knows of in colima's LIMA_HOME.
+  // All instances Lima knows of in colima's LIMA_HOME, each status corrected for pid files
+  // that name no such process or another program (see stale_state.hpp).
   std::vector<Instance> list();
   // The profile's instance, or nullopt when Lima has none.
   std::optional<Instance> find(const config::Profile& profile);
+  // Removes the pid files (and the sockets of a dead host agent) that a crash left in the
+  // profile's instance directory; returns what it removed.
+  std::vector<std::string> clean_stale(const config::Profile& profile);
 
   // Creates and boots the instance from a Lima document: `limactl start --tty=false --name
   // <id> <file>`. Lima's progress lines go to on_line; watchdog may stop the wait early.
