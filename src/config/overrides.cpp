@@ -94,8 +94,13 @@ std::vector<std::string> split_list(const std::string& value) {
   std::vector<std::string> pieces;
   std::string current;
   bool quoted = false;
-  for (char c : value) {
-    if (c == '"') {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '"' && quoted && i + 1 < value.size() && value[i + 1] == '"') {
+      // As in CSV (and upstream's flag parser): "" inside quotes is one double quote.
+      current += '"';
+      ++i;
+    } else if (c == '"') {
       quoted = !quoted;
     } else if (c == ',' && !quoted) {
       pieces.push_back(current);

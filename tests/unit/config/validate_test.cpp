@@ -169,6 +169,11 @@ TEST(Overrides, ListsSplitOnCommasOutsideQuotes) {
             (std::vector<std::string>{"--disable=coredns,servicelb", "--x"}));
 }
 
+TEST(Overrides, ADoubledQuoteInsideQuotesIsOneQuoteAsInCsv) {
+  EXPECT_EQ(split_list("\"/a\"\"b,c\",/d"), (std::vector<std::string>{"/a\"b,c", "/d"}));
+  EXPECT_THROW(split_list("\"/a\"\""), UsageError);
+}
+
 TEST(Overrides, RegistryMirrorsGoIntoTheDockerDaemonSettings) {
   Settings s;
   s.docker = {{"debug", true}};
