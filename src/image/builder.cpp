@@ -118,6 +118,7 @@ public:
         }
         util::atomic_write(m_dir / ".ready", "", fs::perms(0644));
       } catch (...) {
+        m_failed = true;
         util::atomic_write(m_dir / ".failed", "", fs::perms(0644));
         throw;
       }
@@ -144,7 +145,7 @@ public:
   }
   // Stops the programs' build when the image build failed without them.
   void cancel() {
-    m_cancelled = m_future.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+    m_cancelled = !m_failed;
     m_cancel = true;
   }
 
@@ -152,6 +153,8 @@ private:
   fs::path m_dir;
   ImageSpec m_spec;
   std::atomic<bool> m_cancel{false};
+  // The build failed by itself (set before .failed is written).
+  std::atomic<bool> m_failed{false};
   bool m_cancelled = false;
   std::future<void> m_future;
 };
