@@ -75,6 +75,34 @@ void check_mount_path(const std::string& path, const std::string& what) {
     refuse(fmt::format("invalid {} '{}': relative paths are not supported, use an absolute path",
                        what, path));
   }
+  // Lima's reverse-sshfs runs `mkdir -p <path>` in the guest through a shell without quoting it
+  // (measured: a directory named `x$(id>f)` ran `id` in the guest), so a path may hold no shell
+  // syntax. Allowed: a leading ~ or $VAR / ${VAR}, then letters, digits, non-ASCII and /._-+@%,=
+  std::size_t start = 0;
+  if (path.front() == '~') {
+    start = 1;
+  } else if (path.front() == '$') {
+    bool braced = path.size() > 1 && path[1] == '{';
+    start = braced ? 2 : 1;
+    while (start < path.size() &&
+           (std::isalnum(static_cast<unsigned char>(path[start])) != 0 || path[start] == '_')) {
+      ++start;
+    }
+    if (braced && start < path.size() && path[start] == '}') {
+      ++start;
+    }
+  }
+  for (std::size_t i = start; i < path.size(); ++i) {
+    auto c = static_cast<unsigned char>(path[i]);
+    bool plain = std::isalnum(c) != 0 || c >= 0x80 ||
+                 std::string_view("/._-+@%,=").find(static_cast<char>(c)) != std::string_view::npos;
+    if (!plain) {
+      refuse(fmt::format("invalid {} '{}': the character '{}' is not allowed, because Lima hands "
+                         "mount paths to a shell in the guest unquoted; rename the directory or "
+                         "mount a directory above it",
+                         what, path, static_cast<char>(c)));
+    }
+  }
 }
 
 void check_mounts(const Settings& s) {

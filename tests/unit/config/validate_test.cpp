@@ -89,6 +89,29 @@ TEST(Validate, MountsMustBeAbsolute) {
             "invalid mount location 'src': relative paths are not supported, use an absolute path");
 }
 
+TEST(Validate, MountPathsWithShellSyntaxAreRefusedBecauseLimaRunsThemThroughAGuestShell) {
+  for (std::string hostile :
+       {"/tmp/x$(touch${IFS}/tmp/pwned)", "/tmp/`id`", "/tmp/a;b", "/tmp/a'q", "/tmp/a\"q",
+        "/tmp/a|b", "/tmp/a&b", "/tmp/a>b", "/tmp/a\\b", "/tmp/a*", "~/$(id)"}) {
+    std::string error = error_of(with([&](Settings& s) {
+      s.mounts = std::vector<Mount>{{hostile, "", true}};
+    }));
+    EXPECT_TRUE(error.starts_with("invalid mount location '" + hostile + "': the character '"))
+        << error;
+    error = error_of(with([&](Settings& s) {
+      s.mounts = std::vector<Mount>{{"/tmp/ok", hostile, true}};
+    }));
+    EXPECT_TRUE(error.starts_with("invalid mount point '" + hostile + "'")) << error;
+  }
+  for (std::string fine : {"~", "~/src", "$HOME/src", "${HOME}/src-1.2_x+y@z%,=", "/tmp/überall"}) {
+    EXPECT_EQ(error_of(with([&](Settings& s) {
+                s.mounts = std::vector<Mount>{{fine, "", true}};
+              })),
+              "no error")
+        << fine;
+  }
+}
+
 TEST(Validate, IncusIsNotBuiltYet) {
   try {
     validate(with([](Settings& s) { s.runtime = "incus"; }));
