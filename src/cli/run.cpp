@@ -1,5 +1,6 @@
 #include "colima/cli/run.hpp"
 
+#include "colima/process/interrupt.hpp"
 #include "colima/process/posix_runner.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/strings.hpp"
@@ -157,6 +158,7 @@ int run_command(CLI::App& root, Invocation& invocation, bool show_version) {
 } // namespace
 
 int run(int argc, char** argv) {
+  process::catch_interrupts();
   process::PosixRunner runner;
   util::Progress progress;
   Invocation invocation(util::Environment::from_process(), runner, progress);

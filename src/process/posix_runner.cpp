@@ -1,5 +1,7 @@
 #include "colima/process/posix_runner.hpp"
 
+#include "colima/process/interrupt.hpp"
+
 #include "line_splitter.hpp"
 #include "spawn.hpp"
 
@@ -161,8 +163,11 @@ private:
   // Waits for a program that closed all its pipes: blocks when nothing else can happen,
   // else sleeps briefly so that the timeout and watchdog keep being enforced.
   void wait_without_pipes() {
-    if (!m_command.timeout && !m_command.watchdog && !m_kill_at) {
+    if (!m_command.timeout && !m_command.watchdog && !m_kill_at && interrupted() == 0) {
       while (::waitpid(m_pid, &m_wait_status, 0) < 0 && errno == EINTR) {
+        if (interrupted() != 0) {
+          return;
+        }
       }
       m_exited = true;
       return;
@@ -262,7 +267,10 @@ private:
     if (m_stopping) {
       return;
     }
-    if (m_command.timeout && now - m_started >= *m_command.timeout) {
+    if (interrupted() != 0) {
+      m_result.aborted = "interrupted";
+      stop(now);
+    } else if (m_command.timeout && now - m_started >= *m_command.timeout) {
       m_result.timed_out = true;
       stop(now);
     } else if (m_command.watchdog && now >= m_next_watch) {
@@ -316,7 +324,19 @@ void log_result(const Command& command, const Result& result) {
 
 } // namespace
 
+namespace {
+// "running 'limactl start'", for an interruption.
+std::string what_runs(const Command& command) {
+  std::vector<std::string> shown(
+      command.argv.begin(),
+      command.argv.begin() +
+          static_cast<std::ptrdiff_t>(std::min<std::size_t>(command.argv.size(), 2)));
+  return "running '" + format_argv(shown) + "'";
+}
+} // namespace
+
 Result PosixRunner::run(const Command& command) {
+  throw_if_interrupted(what_runs(command));
   spdlog::debug("run: {}", format_argv(command.argv));
   SigpipeBlock sigpipe;
   Pipe input;
@@ -339,6 +359,7 @@ Result PosixRunner::run(const Command& command) {
     result = capture.finish();
   }
   log_result(command, result);
+  throw_if_interrupted(what_runs(command));
   return result;
 }
 
