@@ -1,4 +1,5 @@
 #include "colima/app/app.hpp"
+#include "colima/process/interrupt.hpp"
 
 #include "colima/config/settings_file.hpp"
 #include "colima/config/validate.hpp"
@@ -86,6 +87,13 @@ void App::start(const config::Profile& profile, const StartRequest& request) {
   }
   bring_up(profile, settings);
   m_progress.info("done");
+  if (request.foreground) {
+    m_progress.info("keeping colima in the foreground: Ctrl-C (SIGINT) or SIGTERM stops " +
+                    profile.display_name());
+    int signal = process::wait_for_interrupt();
+    m_progress.info(fmt::format("received signal {}: stopping {}", signal, profile.display_name()));
+    stop_vm(profile, false);
+  }
 }
 
 void App::bring_up(const config::Profile& profile, const config::Settings& settings) {
