@@ -8,11 +8,13 @@
 #include "colima/lima/driver.hpp"
 #include "colima/lima/start_monitor.hpp"
 #include "colima/lima/version.hpp"
+#include "colima/process/interrupt.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 namespace colima::app {
@@ -150,6 +152,16 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
       m_progress.stage("starting the VM");
       driver.resume(profile, options);
     }
+  } catch (const process::Interrupted&) {
+    // A VM left half-booted would look Running to the next start: stop it, then report.
+    process::take_interrupt();
+    m_progress.warn("interrupted: stopping the VM that was starting");
+    try {
+      driver.stop(profile, true);
+    } catch (const Error& error) {
+      spdlog::debug("boot: stopping the interrupted VM: {}", error.what());
+    }
+    throw;
   } catch (const process::ProcessError& error) {
     std::string cause = monitor.root_cause();
     throw Error(fmt::format("{}{}; see '{}'", error.what(),
