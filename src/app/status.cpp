@@ -143,37 +143,37 @@ std::vector<ListEntry> App::list(const std::optional<config::Profile>& only) {
   return entries;
 }
 
+std::optional<std::string> App::guest_workdir(const config::Profile& profile) const {
+  std::error_code error;
+  fs::path cwd = fs::current_path(error);
+  auto loaded = config::load_settings(m_paths.state_file(profile));
+  if (error || !loaded || !loaded->settings.mounts) {
+    return std::nullopt;
+  }
+  std::vector<config::Mount> mounts = *loaded->settings.mounts;
+  if (mounts.empty()) {
+    mounts.push_back(config::Mount{.location = m_paths.home().string()});
+  }
+  for (const auto& mount : mounts) {
+    std::string location = mount.location == "~" ? m_paths.home().string()
+                           : mount.location.starts_with("~/")
+                               ? (m_paths.home() / mount.location.substr(2)).string()
+                               : mount.location;
+    std::string here = cwd.string();
+    if (mount.mount_point.empty() && (here == location || here.starts_with(location + "/"))) {
+      return here;
+    }
+  }
+  return std::nullopt;
+}
+
 int App::ssh(const config::Profile& profile, const std::vector<std::string>& argv) {
   lima::Driver driver(m_runner, m_paths);
   auto instance = driver.find(profile);
   if (!instance || !instance->running()) {
     throw Error(profile.display_name() + " is not running");
   }
-  std::optional<std::string> workdir;
-  std::error_code error;
-  fs::path cwd = fs::current_path(error);
-  std::optional<config::Settings> state;
-  if (auto loaded = config::load_settings(m_paths.state_file(profile))) {
-    state = loaded->settings;
-  }
-  if (!error && state && state->mounts) {
-    std::vector<config::Mount> mounts = *state->mounts;
-    if (mounts.empty()) {
-      mounts.push_back(config::Mount{.location = m_paths.home().string()});
-    }
-    for (const auto& mount : mounts) {
-      std::string location = mount.location == "~" ? m_paths.home().string()
-                             : mount.location.starts_with("~/")
-                                 ? (m_paths.home() / mount.location.substr(2)).string()
-                                 : mount.location;
-      std::string here = cwd.string();
-      if (mount.mount_point.empty() && (here == location || here.starts_with(location + "/"))) {
-        workdir = here;
-        break;
-      }
-    }
-  }
-  return driver.shell_interactive(profile, argv, workdir);
+  return driver.shell_interactive(profile, argv, guest_workdir(profile));
 }
 
 std::string App::version_details(const config::Profile& profile) {

@@ -3,6 +3,8 @@
 #include "invocation.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
 #include <unistd.h>
@@ -52,18 +54,35 @@ void add_other_commands(CLI::App& root, Invocation& invocation) {
     c->alias("n");
     auto arguments = std::make_shared<std::vector<std::string>>();
     c->add_option("args", *arguments, "nerdctl arguments, after --")->type_name("");
-    invocation.on_run(c, [&invocation] {
-      invocation.profile();
-      not_built("the containerd runtime (colima nerdctl)");
+    c->footer("Runs nerdctl as root in the VM of a containerd profile, in the current directory "
+              "when a mount holds it:\n"
+              "  colima nerdctl -- run --rm -it busybox\n"
+              "  colima nerdctl -- build -t app .\n"
+              "CONTAINERD_* and NERDCTL_* variables are passed on. colima exits with nerdctl's "
+              "own exit status.");
+    invocation.on_run(c, [arguments, &invocation] {
+      std::vector<std::string> args = *arguments;
+      args.insert(args.end(), invocation.passthrough.begin(), invocation.passthrough.end());
+      int status = invocation.app().nerdctl(invocation.profile(), args);
+      if (status != 0) {
+        throw ExitStatus(status);
+      }
     });
     CLI::App* install = c->add_subcommand("install", "install nerdctl alias script on the host");
     auto force = std::make_shared<bool>(false);
     auto path = std::make_shared<std::string>("/usr/local/bin/nerdctl");
     install->add_flag("-f,--force", *force, "replace existing nerdctl binaries");
     install->add_option("--path", *path, "path to install nerdctl binary")->capture_default_str();
-    invocation.on_run(install, [&invocation] {
-      invocation.profile();
-      not_built("the containerd runtime (colima nerdctl install)");
+    install->footer("Writes a script that runs 'colima nerdctl' for this profile. A file colima "
+                    "did not write is\nreplaced only with --force, and kept as <path>.moved.");
+    invocation.on_run(install, [force, path, &invocation] {
+      const char* binary = std::getenv("COLIMA_BINARY");
+      std::error_code error;
+      std::filesystem::path self = binary != nullptr && *binary != '\0'
+                                       ? std::filesystem::path(binary)
+                                       : std::filesystem::read_symlink("/proc/self/exe", error);
+      invocation.app().install_nerdctl(invocation.profile(), std::filesystem::absolute(*path),
+                                       *force, std::filesystem::absolute(self));
     });
   }
   {

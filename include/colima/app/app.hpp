@@ -71,6 +71,10 @@ struct ListEntry {
   nlohmann::ordered_json to_json() const;
 };
 
+// The text of the nerdctl shim for a profile: `exec <colima_binary> nerdctl --profile <profile>
+// -- "$@"`, both words quoted for sh, with the marker line that lets a later install replace it.
+std::string nerdctl_shim(const std::string& profile, const std::filesystem::path& colima_binary);
+
 // colima's operations, one method per user-visible action. The command line maps flags onto
 // these calls and does nothing else; everything that runs a program goes through the runner.
 class App {
@@ -114,6 +118,17 @@ public:
   // status.
   int ssh(const config::Profile& profile, const std::vector<std::string>& argv);
 
+  // Runs nerdctl in the VM as root (`sudo nerdctl args...`) on the user's terminal, in the
+  // user's directory when a mount holds it, with the host's CONTAINERD_* and NERDCTL_*
+  // variables; returns nerdctl's exit status. Throws Error unless the profile runs containerd.
+  int nerdctl(const config::Profile& profile, const std::vector<std::string>& args);
+
+  // Writes the shell script at path that runs `colima nerdctl` for the profile, so that users
+  // type `nerdctl`. A file there that colima did not write is refused unless force (then kept
+  // as <path>.moved). colima_binary is the absolute path the script calls.
+  void install_nerdctl(const config::Profile& profile, const std::filesystem::path& path,
+                       bool force, const std::filesystem::path& colima_binary);
+
   // The SSH client configuration of the VM, its Host named after the instance.
   std::string ssh_config(const config::Profile& profile);
 
@@ -142,6 +157,9 @@ public:
   const config::Paths& paths() const { return m_paths; }
 
 private:
+  // The guest directory of the user's current directory when a default-style mount (at the same
+  // path) holds it; nullopt otherwise.
+  std::optional<std::string> guest_workdir(const config::Profile& profile) const;
   // Takes the profile's lock for an action that changes its VM (start, stop, restart, delete,
   // update); throws Error naming the holder when another colima command has it.
   util::FileLock lock_profile(const config::Profile& profile, const std::string& action);

@@ -357,10 +357,19 @@ TEST_F(ColimaCli, TemplatePrintShowsTheTemplatePath) {
 }
 
 TEST_F(ColimaCli, CommandsWhoseCapabilityIsNotBuiltExitThreeWithAMessage) {
-  auto r = colima({"nerdctl"});
+  auto r = colima({"kubernetes", "start"});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(contains(r.err, "is not built yet")) << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+TEST_F(ColimaCli, NerdctlInstallOfAProfileWithoutContainerdIsRefusedAndWritesNothing) {
+  fs::path shim = m_home / "bin" / "nerdctl";
+  auto r = colima({"nerdctl", "install", "--path", shim.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "colima: error: nerdctl only supports the containerd runtime"))
+      << r.err;
+  EXPECT_FALSE(fs::exists(shim));
 }
 
 TEST_F(ColimaCli, CloneRefusesBadNamesAndTheSameProfile) {
