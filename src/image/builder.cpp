@@ -1,6 +1,8 @@
 #include "colima/image/builder.hpp"
 
+#include "colima/process/interrupt.hpp"
 #include "colima/util/error.hpp"
+#include "colima/util/file_lock.hpp"
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 #include "colima/util/templates.hpp"
@@ -11,6 +13,7 @@
 #include <fmt/format.h>
 #include <future>
 #include <optional>
+#include <thread>
 #include <unistd.h>
 
 namespace colima::image {
@@ -161,6 +164,21 @@ private:
 
 CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
   util::create_directories(m_store.root());
+  // One build of an image at a time: a second colima waits, then takes the first one's image.
+  fs::path lock_path = m_store.root() / ("." + spec.key() + ".lock");
+  std::string owner = fmt::format("pid {}: building {}", ::getpid(), spec.key());
+  std::optional<util::FileLock> lock = util::FileLock::try_lock(lock_path, owner);
+  if (!lock) {
+    m_progress.stage(fmt::format("waiting for another colima building {} ({})", spec.key(),
+                                 util::FileLock::owner_of(lock_path)));
+    while (!(lock = util::FileLock::try_lock(lock_path, owner))) {
+      process::throw_if_interrupted("waiting for the image build of another colima");
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    if (auto built = m_store.find(spec, recipe_id(spec.runtime))) {
+      return *built;
+    }
+  }
   std::string pattern = (m_store.root() / ("." + spec.key() + ".build-XXXXXX")).string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     throw Error(fmt::format("cannot create a build directory in '{}'", m_store.root().string()));

@@ -1,10 +1,12 @@
 #include "colima/image/builder.hpp"
 #include "colima/image/store.hpp"
 #include "colima/util/error.hpp"
+#include "colima/util/file_lock.hpp"
 #include "colima/util/fs.hpp"
 #include "fake_runner.hpp"
 #include "temp_dir.hpp"
 
+#include <future>
 #include <gtest/gtest.h>
 #include <thread>
 
@@ -114,8 +116,14 @@ TEST(ImageBuilder, AFailedBuildNamesThePhaseAndLeavesNothingInTheCache) {
     EXPECT_NE(util::read_file(log).value_or("").find("E: later"), std::string::npos);
   }
   EXPECT_FALSE(store.find(ImageSpec{"trixie", "aarch64", "none"}, recipe_id("docker")));
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path() / "images"), fs::directory_iterator()),
-            1);
+  // The build log stays; the build lock (a hidden file) may.
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(dir.path() / "images")) {
+    if (!entry.path().filename().string().ends_with(".lock")) {
+      left.push_back(entry.path().filename().string());
+    }
+  }
+  EXPECT_EQ(left, (std::vector<std::string>{"trixie-aarch64-none.build.log"}));
 }
 
 TEST(ImageStore, AnIncompleteImageIsNotFound) {
@@ -270,6 +278,41 @@ TEST(GoToolchain, ComesFromTheVariableThenPathAndIsAClearErrorWhenMissing) {
   EXPECT_EQ(find_go(util::Environment(std::map<std::string, std::string>{
                 {"PATH", "/nonexistent:" + dir.path().string()}})),
             dir.path() / "go");
+}
+
+} // namespace colima::image
+
+namespace colima::image {
+
+TEST(ImageBuilder, ASecondBuildOfTheSameImageWaitsAndTakesTheFirstOnesResult) {
+  test::TempDir dir;
+  Store store(dir.path() / "images");
+  util::create_directories(store.root());
+  ImageSpec spec{"trixie", "x86_64", "docker"};
+  auto held = util::FileLock::try_lock(store.root() / ".trixie-x86_64-docker.lock", "pid 1: other");
+  ASSERT_TRUE(held);
+  test::FakeRunner runner;
+  runner.on({"bash"}, fake_build);
+  runner.on({"sha256sum"}, process::Result{0, "abc123  /x/disk.qcow2\n", ""});
+  RecordingProgress progress;
+  Builder builder(runner, store, progress, util::Environment());
+  auto waiting = std::async(std::launch::async, [&] { return builder.build(spec, "http://m"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The other colima finishes: its image is in the store, its lock released.
+  fs::path other = dir.path() / "other-build";
+  util::atomic_write(other / "disk.qcow2", "disk");
+  Manifest manifest;
+  manifest.spec = spec;
+  manifest.recipe = recipe_id("docker");
+  manifest.sha256 = "from-the-other-colima";
+  store.install(other, manifest);
+  held.reset();
+  CachedImage image = waiting.get();
+  EXPECT_EQ(image.manifest.sha256, "from-the-other-colima");
+  EXPECT_TRUE(runner.argvs().empty()) << "built nothing itself";
+  ASSERT_FALSE(progress.stages.empty());
+  EXPECT_EQ(progress.stages.front(),
+            "waiting for another colima building trixie-x86_64-docker (pid 1: other)");
 }
 
 } // namespace colima::image
