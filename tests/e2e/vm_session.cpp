@@ -64,9 +64,11 @@ VmSession::~VmSession() {
   fs::remove_all(m_home, ignored);
 }
 
-process::Result VmSession::run(std::vector<std::string> argv, const std::string& stdin_data) {
+process::Result VmSession::run(std::vector<std::string> argv, const std::string& stdin_data,
+                               std::map<std::string, std::string> env) {
+  env["HOME"] = m_home.string();
   process::Command command{.argv = std::move(argv),
-                           .env = {{"HOME", m_home.string()}},
+                           .env = std::move(env),
                            .unset_env = {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG"},
                            .cwd = m_home,
                            .stdin_data = stdin_data};
@@ -74,7 +76,8 @@ process::Result VmSession::run(std::vector<std::string> argv, const std::string&
 }
 
 process::Result VmSession::colima(std::vector<std::string> args, const std::string& stdin_data,
-                                  std::map<std::string, std::string> env) {
+                                  std::map<std::string, std::string> env,
+                                  const std::filesystem::path& cwd) {
   args.insert(args.begin(), COLIMA_BINARY_PATH);
   env["HOME"] = m_home.string();
   env.try_emplace("COLIMA_CACHE_HOME", cache_dir());
@@ -82,7 +85,7 @@ process::Result VmSession::colima(std::vector<std::string> args, const std::stri
                            .env = env,
                            .unset_env = {"COLIMA_HOME", "COLIMA_PROFILE", "XDG_CONFIG_HOME",
                                          "LIMA_HOME", "DOCKER_HOST", "DOCKER_CONTEXT"},
-                           .cwd = m_home,
+                           .cwd = cwd.empty() ? m_home : cwd,
                            .stdin_data = stdin_data};
   command.on_line = [](process::Stream, std::string_view line) {
     std::fprintf(stderr, "    | %.*s\n", static_cast<int>(line.size()), line.data());

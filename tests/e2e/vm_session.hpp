@@ -19,12 +19,15 @@ public:
   VmSession(const VmSession&) = delete;
   VmSession& operator=(const VmSession&) = delete;
 
-  // Runs colima with args in the session's HOME; output captured. env adds to (or, for
-  // COLIMA_CACHE_HOME, replaces) the session's environment.
+  // Runs colima with args in the session's HOME (the working directory too unless cwd is
+  // given); output captured. env adds to (or, for COLIMA_CACHE_HOME, replaces) the session's
+  // environment.
   process::Result colima(std::vector<std::string> args, const std::string& stdin_data = {},
-                         std::map<std::string, std::string> env = {});
+                         std::map<std::string, std::string> env = {},
+                         const std::filesystem::path& cwd = {});
   // Runs another program (docker, kubectl...) with the session's HOME.
-  process::Result run(std::vector<std::string> argv, const std::string& stdin_data = {});
+  process::Result run(std::vector<std::string> argv, const std::string& stdin_data = {},
+                      std::map<std::string, std::string> env = {});
   // Fails the calling test with the reason when the real-VM tier cannot run here; skips
   // instead when COLIMA_REQUIRE_ALL_TIERS is not 1.
   static std::string unavailable_reason();

@@ -1,6 +1,13 @@
 #include "vm_test.hpp"
 
+#include "colima/image/store.hpp"
+
+#include <csignal>
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <memory>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace colima::e2e {
 
@@ -18,10 +25,76 @@ std::string& unavailable() {
   return reason;
 }
 
-// Deletes the VM and the HOME once every suite has run.
+// The guest images the later suites need but the first does not (containerd, aarch64), built
+// in the background while the first suites run, when the cache lacks them. A suite that gets
+// there first waits on the image's build lock and takes the result.
+class Prebuild {
+public:
+  void start() {
+    if (!unavailable().empty()) {
+      return;
+    }
+    image::Store store(VmSession::cache() / "images");
+    std::string script;
+    for (const auto& [arch, runtime] : std::vector<std::pair<std::string, std::string>>{
+             {"x86_64", "containerd"}, {"aarch64", "docker"}}) {
+      if (!store.find(image::ImageSpec{"trixie", arch, runtime}, image::recipe_id(runtime))) {
+        script += fmt::format("\"$0\" image build --arch {} --runtime {}; ", arch, runtime);
+      }
+    }
+    if (script.empty()) {
+      return;
+    }
+    fs::path log = VmSession::cache() / "prebuild.log";
+    std::fprintf(stderr, "e2e: building guest images in the background (log: %s)\n", log.c_str());
+    if (!session()) {
+      session() = std::make_unique<VmSession>();
+    }
+    std::string home = session()->home().string();
+    m_child = ::fork();
+    if (m_child == 0) {
+      ::setpgid(0, 0);
+      ::setenv("HOME", home.c_str(), 1);
+      for (const char* name : {"COLIMA_HOME", "COLIMA_PROFILE", "XDG_CONFIG_HOME", "LIMA_HOME"}) {
+        ::unsetenv(name);
+      }
+      ::setenv("COLIMA_CACHE_HOME", VmSession::cache().c_str(), 1);
+      std::string command = script + "exit 0";
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, STDOUT_FILENO);
+        ::dup2(fd, STDERR_FILENO);
+        ::close(fd);
+      }
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), COLIMA_BINARY_PATH, nullptr);
+      ::_exit(127);
+    }
+  }
+  // Stops a build that is still running when every suite is done.
+  void stop() {
+    if (m_child > 0) {
+      ::kill(-m_child, SIGTERM);
+      int status = 0;
+      ::waitpid(m_child, &status, 0);
+      m_child = -1;
+    }
+  }
+
+private:
+  pid_t m_child = -1;
+};
+
+// Starts the background image builds; deletes the VM and the HOME once every suite has run.
 class SessionEnvironment : public ::testing::Environment {
 public:
-  void TearDown() override { session().reset(); }
+  void SetUp() override { m_prebuild.start(); }
+  void TearDown() override {
+    m_prebuild.stop();
+    session().reset();
+  }
+
+private:
+  Prebuild m_prebuild;
 };
 
 const auto* const k_environment = ::testing::AddGlobalTestEnvironment(new SessionEnvironment);
