@@ -201,7 +201,7 @@ TEST_F(Containerd, APublishedPortAnswersOnTheHostsLoopback) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string body;
   for (int attempt = 0; attempt < 60 && body.empty(); ++attempt) {
-    body = vm().run({"busybox", "wget", "-qO-", "-T", "2", "http://127.0.0.1:8082/"}).out;
+    body = vm().run({"curl", "-s", "--max-time", "3", "http://127.0.0.1:8082/"}).out;
     if (body.empty()) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
