@@ -110,7 +110,7 @@ std::vector<CachedImage> Store::list() const {
     return images;
   }
   for (const auto& entry : fs::directory_iterator(m_root, error)) {
-    if (entry.path().filename().string().starts_with(".")) {
+    if (entry.path().filename().string().starts_with(".") || !entry.is_directory(error)) {
       continue;
     }
     if (auto image = read_image(entry.path())) {

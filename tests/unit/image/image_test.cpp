@@ -129,6 +129,7 @@ TEST(ImageBuilder, AFailedBuildNamesThePhaseAndLeavesNothingInTheCache) {
 TEST(ImageStore, AnIncompleteImageIsNotFound) {
   test::TempDir dir;
   Store store(dir.path());
+  util::atomic_write(dir.path() / "trixie-aarch64-docker.build.log", "a failed build's log");
   util::atomic_write(dir.path() / "trixie-x86_64-docker" / "manifest.json", "{not json");
   EXPECT_FALSE(store.find(ImageSpec{"trixie", "x86_64", "docker"}, recipe_id("docker")));
   EXPECT_TRUE(store.list().empty());
