@@ -148,9 +148,9 @@ packages=(systemd-sysv systemd-resolved udev dbus cloud-init cloud-guest-utils o
   sudo bash sshfs fuse3 iptables rsync iproute2 netbase procps ca-certificates kmod gzip
   e2fsprogs fdisk util-linux apt zstd libpam-systemd dbus-user-session)
 if [ "$arch" = aarch64 ]; then
-  packages+=(linux-image-cloud-arm64 grub-efi-arm64-bin)
+  packages+=(linux-image-arm64 grub-efi-arm64-bin)
 else
-  packages+=(linux-image-cloud-amd64)
+  packages+=(linux-image-amd64)
 fi
 case "$runtime" in
   docker) packages+=(docker.io docker-cli containerd runc docker-buildx tini qemu-user-static) ;;
