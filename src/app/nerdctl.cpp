@@ -7,7 +7,7 @@
 #include "colima/util/fs.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
+#include <fstream>
 
 namespace colima::app {
 
@@ -33,42 +33,68 @@ std::string sh_quote(const std::string& word) {
   return quoted + "'";
 }
 
+// The first bytes of a file, enough to recognise a shim without reading a whole binary; empty
+// when it cannot be read.
+std::string head_of(const fs::path& path) {
+  std::ifstream stream(path, std::ios::binary);
+  std::string head(4096, '\0');
+  stream.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(stream.gcount()));
+  return head;
+}
+
+// Ours (the marker line), or one upstream Colima wrote: an sh script whose command is
+// `<colima> nerdctl --profile <name> -- "$@"`.
 bool is_colima_shim(const std::string& text) {
-  // Ours, or one upstream Colima wrote: `<colima> nerdctl --profile <name> -- "$@"`.
+  if (!text.starts_with("#!/usr/bin/env sh\n") && !text.starts_with("#!/bin/sh\n")) {
+    return false;
+  }
   return text.find(k_shim_marker) != std::string::npos ||
-         (text.starts_with("#!") && text.find(" nerdctl --profile ") != std::string::npos &&
-          text.find("-- \"$@\"") != std::string::npos);
+         (text.find(" nerdctl --profile ") != std::string::npos &&
+          text.find(" -- \"$@\"") != std::string::npos);
 }
 
-} // namespace
-
-std::string nerdctl_shim(const std::string& profile, const fs::path& colima_binary) {
-  return fmt::format("#!/usr/bin/env sh\n{} for profile '{}'; `colima nerdctl install` wrote "
-                     "it.\n\nexec {} nerdctl --profile {} -- \"$@\"\n",
-                     k_shim_marker, profile, sh_quote(colima_binary.string()), sh_quote(profile));
+// The runtime the profile's VM was last started with, else the one its colima.yaml names;
+// empty when it has neither.
+std::string runtime_of(const config::Paths& paths, const config::Profile& profile) {
+  if (auto state = config::load_settings(paths.state_file(profile))) {
+    return state->settings.runtime;
+  }
+  if (auto saved = config::load_settings(paths.settings_file(profile))) {
+    return saved->settings.runtime;
+  }
+  return "";
 }
 
-int App::nerdctl(const config::Profile& profile, const std::vector<std::string>& args) {
-  auto state = config::load_settings(m_paths.state_file(profile));
-  std::string runtime = state ? state->settings.runtime : "";
-  lima::Driver driver(m_runner, m_paths);
-  auto instance = driver.find(profile);
-  if (!instance) {
-    throw Error(profile.display_name() + " does not exist: start it with 'colima start " +
-                "--runtime containerd'");
+// `colima start [--profile NAME] --runtime containerd` for the profile.
+std::string start_with_containerd(const config::Profile& profile) {
+  return fmt::format("colima start{} --runtime containerd",
+                     profile.is_default() ? "" : " --profile " + profile.short_name());
+}
+
+// Throws Error unless the profile runs containerd, with the runtime it has and the remedy.
+void require_containerd(const config::Paths& paths, const config::Profile& profile) {
+  std::string runtime = runtime_of(paths, profile);
+  if (runtime == "containerd") {
+    return;
   }
-  if (runtime != "containerd") {
-    throw Error(fmt::format("nerdctl only supports the containerd runtime: {} uses '{}'; start a "
-                            "profile with 'colima start --profile NAME --runtime containerd'",
-                            profile.display_name(), runtime));
+  if (runtime.empty()) {
+    throw Error(fmt::format("nerdctl only supports the containerd runtime: profile '{}' has no "
+                            "runtime yet; start it with '{}'",
+                            profile.short_name(), start_with_containerd(profile)));
   }
-  if (!instance->running()) {
-    throw Error(profile.display_name() + " is not running: start it with 'colima start " +
-                profile.short_name() + "'");
-  }
+  throw Error(fmt::format("nerdctl only supports the containerd runtime: profile '{}' uses '{}'; "
+                          "name a containerd profile with --profile, or create one with 'colima "
+                          "start --profile NAME --runtime containerd'",
+                          profile.short_name(), runtime));
+}
+
+// The argv run in the guest: `sudo [env K=V...] nerdctl args...`, each variable one word.
+std::vector<std::string> guest_nerdctl_argv(const util::Environment& environment,
+                                            const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"sudo"};
   std::vector<std::string> passed;
-  for (const auto& [name, value] : m_environment.variables()) {
+  for (const auto& [name, value] : environment.variables()) {
     if (name.starts_with("CONTAINERD_") || name.starts_with("NERDCTL_")) {
       passed.push_back(name + "=" + value);
     }
@@ -79,43 +105,68 @@ int App::nerdctl(const config::Profile& profile, const std::vector<std::string>&
   }
   argv.push_back("nerdctl");
   argv.insert(argv.end(), args.begin(), args.end());
-  return driver.shell_interactive(profile, argv, guest_workdir(profile).value_or("/"));
+  return argv;
+}
+
+// The hint for a shim that cannot be written where asked.
+constexpr std::string_view k_unwritable_hint =
+    "choose a writable place with --path, e.g. --path ~/.local/bin/nerdctl, or run colima as a "
+    "user who may write there";
+
+} // namespace
+
+std::string nerdctl_shim(const std::string& profile, const fs::path& colima_binary) {
+  return fmt::format("#!/usr/bin/env sh\n{} for profile '{}'; `colima nerdctl install` wrote "
+                     "it.\n\nexec {} nerdctl --profile {} -- \"$@\"\n",
+                     k_shim_marker, profile, sh_quote(colima_binary.string()), sh_quote(profile));
+}
+
+int App::nerdctl(const config::Profile& profile, const std::vector<std::string>& args) {
+  lima::Driver driver(m_runner, m_paths);
+  auto instance = driver.find(profile);
+  if (!instance) {
+    throw Error(fmt::format("{} does not exist: start it with '{}'", profile.display_name(),
+                            start_with_containerd(profile)));
+  }
+  require_containerd(m_paths, profile);
+  if (!instance->running()) {
+    throw Error(fmt::format("{} is not running: start it with 'colima start{}'",
+                            profile.display_name(),
+                            profile.is_default() ? "" : " " + profile.short_name()));
+  }
+  // Lima quotes every word of the command for the guest's shell, so each stays one argument.
+  return driver.shell_interactive(profile, guest_nerdctl_argv(m_environment, args),
+                                  guest_workdir(profile).value_or("/"));
 }
 
 void App::install_nerdctl(const config::Profile& profile, const fs::path& path, bool force,
                           const fs::path& colima_binary) {
-  auto state = config::load_settings(m_paths.state_file(profile));
-  auto saved = config::load_settings(m_paths.settings_file(profile));
-  std::string runtime = state ? state->settings.runtime : saved ? saved->settings.runtime : "";
-  if (runtime != "containerd") {
-    throw Error(fmt::format("nerdctl only supports the containerd runtime: {} uses '{}'; start a "
-                            "profile with 'colima start --profile NAME --runtime containerd'",
-                            profile.display_name(), runtime.empty() ? "none yet" : runtime));
-  }
+  require_containerd(m_paths, profile);
   std::error_code error;
-  if (fs::exists(fs::symlink_status(path, error))) {
-    std::string existing = util::read_file(path).value_or("");
-    if (!is_colima_shim(existing)) {
-      if (!force) {
-        throw Error(fmt::format("'{}' exists and colima did not write it: use --force to replace "
-                                "it (it is kept as '{}.moved')",
-                                path.string(), path.string()));
-      }
-      fs::path moved = path.string() + ".moved";
-      fs::rename(path, moved, error);
-      if (error) {
-        throw Error(fmt::format("cannot move '{}' to '{}': {}", path.string(), moved.string(),
-                                error.message()));
-      }
-      m_progress.info(fmt::format("moved '{}' to '{}'", path.string(), moved.string()));
+  fs::file_status existing = fs::symlink_status(path, error);
+  if (fs::is_directory(existing)) {
+    throw Error(fmt::format("'{}' is a directory: give --path the file to write, e.g. '{}'",
+                            path.string(), (path / "nerdctl").string()));
+  }
+  if (fs::exists(existing) && !is_colima_shim(head_of(path))) {
+    if (!force) {
+      throw Error(fmt::format("'{}' exists and is not a colima shim: use --force to replace it",
+                              path.string()));
     }
+    fs::path moved = path.string() + ".moved";
+    fs::rename(path, moved, error);
+    if (error) {
+      throw Error(fmt::format("cannot move '{}' to '{}': {}; {}", path.string(), moved.string(),
+                              error.message(), k_unwritable_hint));
+    }
+    m_progress.info(fmt::format("moved '{}' to '{}'", path.string(), moved.string()));
   }
   try {
+    // Directories colima creates here are for programs, readable by everyone, as `mkdir -p`.
+    util::create_directories(path.parent_path(), fs::perms(0755));
     util::atomic_write(path, nerdctl_shim(profile.short_name(), colima_binary), fs::perms(0755));
   } catch (const Error& failure) {
-    throw Error(fmt::format("{}: choose a writable place with --path, e.g. --path ~/.local/bin/"
-                            "nerdctl",
-                            failure.what()));
+    throw Error(fmt::format("{}; {}", failure.what(), k_unwritable_hint));
   }
   m_progress.info(fmt::format("nerdctl is installed at '{}'; it runs 'colima nerdctl' for {}",
                               path.string(), profile.display_name()));

@@ -1,6 +1,7 @@
 // What runs: status, list, ssh and ssh-config.
 #include "colima/app/app.hpp"
 #include "colima/config/settings_file.hpp"
+#include "colima/lima/document.hpp"
 #include "colima/lima/driver.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
@@ -144,24 +145,24 @@ std::vector<ListEntry> App::list(const std::optional<config::Profile>& only) {
 }
 
 std::optional<std::string> App::guest_workdir(const config::Profile& profile) const {
-  std::error_code error;
-  fs::path cwd = fs::current_path(error);
   auto loaded = config::load_settings(m_paths.state_file(profile));
-  if (error || !loaded || !loaded->settings.mounts) {
+  std::error_code error;
+  fs::path physical = fs::current_path(error);
+  if (!loaded || error) {
     return std::nullopt;
   }
-  std::vector<config::Mount> mounts = *loaded->settings.mounts;
-  if (mounts.empty()) {
-    mounts.push_back(config::Mount{.location = m_paths.home().string()});
+  // The shell's $PWD first, when it names this directory: it keeps the symbolic links a mount
+  // location may go through, which the physical path has resolved away.
+  std::vector<fs::path> candidates;
+  if (auto pwd = m_environment.get_non_empty("PWD")) {
+    if (fs::path(*pwd).is_absolute() && fs::equivalent(*pwd, physical, error) && !error) {
+      candidates.push_back(*pwd);
+    }
   }
-  for (const auto& mount : mounts) {
-    std::string location = mount.location == "~" ? m_paths.home().string()
-                           : mount.location.starts_with("~/")
-                               ? (m_paths.home() / mount.location.substr(2)).string()
-                               : mount.location;
-    std::string here = cwd.string();
-    if (mount.mount_point.empty() && (here == location || here.starts_with(location + "/"))) {
-      return here;
+  candidates.push_back(physical);
+  for (const auto& here : candidates) {
+    if (auto guest = lima::guest_path(loaded->settings, m_paths.home(), here)) {
+      return guest;
     }
   }
   return std::nullopt;

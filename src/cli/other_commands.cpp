@@ -3,13 +3,30 @@
 #include "invocation.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
 #include <unistd.h>
 
 namespace colima::cli {
+
+namespace {
+
+// The absolute path of this colima, which the nerdctl shim calls: $COLIMA_BINARY when set, else
+// the running executable.
+std::filesystem::path colima_binary(const util::Environment& environment) {
+  if (auto binary = environment.get_non_empty("COLIMA_BINARY")) {
+    return std::filesystem::absolute(*binary);
+  }
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error || self.empty()) {
+    throw Error("cannot find the path of the colima executable: set COLIMA_BINARY to it");
+  }
+  return self;
+}
+
+} // namespace
 
 void add_other_commands(CLI::App& root, Invocation& invocation) {
   {
@@ -54,8 +71,8 @@ void add_other_commands(CLI::App& root, Invocation& invocation) {
     c->alias("n");
     auto arguments = std::make_shared<std::vector<std::string>>();
     c->add_option("args", *arguments, "nerdctl arguments, after --")->type_name("");
-    c->footer("Runs nerdctl as root in the VM of a containerd profile, in the current directory "
-              "when a mount holds it:\n"
+    c->footer("Runs nerdctl as root in the running VM of a containerd profile (--profile), in "
+              "the guest path\nof the current directory when a mount holds it, else in /:\n"
               "  colima nerdctl -- run --rm -it busybox\n"
               "  colima nerdctl -- build -t app .\n"
               "CONTAINERD_* and NERDCTL_* variables are passed on. colima exits with nerdctl's "
@@ -73,16 +90,14 @@ void add_other_commands(CLI::App& root, Invocation& invocation) {
     auto path = std::make_shared<std::string>("/usr/local/bin/nerdctl");
     install->add_flag("-f,--force", *force, "replace existing nerdctl binaries");
     install->add_option("--path", *path, "path to install nerdctl binary")->capture_default_str();
-    install->footer("Writes a script that runs 'colima nerdctl' for this profile. A file colima "
-                    "did not write is\nreplaced only with --force, and kept as <path>.moved.");
+    install->footer("Writes a script that runs 'colima nerdctl' for this profile (containerd "
+                    "only), creating its\ndirectory. A file that is not a colima shim is replaced "
+                    "only with --force, and kept\nas <path>.moved. colima never uses sudo: choose "
+                    "a writable --path, e.g. ~/.local/bin/nerdctl.\nThe script calls "
+                    "$COLIMA_BINARY when set, else this colima.");
     invocation.on_run(install, [force, path, &invocation] {
-      const char* binary = std::getenv("COLIMA_BINARY");
-      std::error_code error;
-      std::filesystem::path self = binary != nullptr && *binary != '\0'
-                                       ? std::filesystem::path(binary)
-                                       : std::filesystem::read_symlink("/proc/self/exe", error);
       invocation.app().install_nerdctl(invocation.profile(), std::filesystem::absolute(*path),
-                                       *force, std::filesystem::absolute(self));
+                                       *force, colima_binary(invocation.environment()));
     });
   }
   {

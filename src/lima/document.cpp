@@ -67,17 +67,22 @@ bool overlaps(const std::string& a, const std::string& b) {
   return inside(a, b) || inside(b, a);
 }
 
+// The mounts the VM gets: the settings' own, the writable home when they list none, nothing for
+// `mounts: null`.
+std::vector<config::Mount> effective_mounts(const config::Settings& settings) {
+  if (!settings.mounts) {
+    return {};
+  }
+  if (settings.mounts->empty()) {
+    return {config::Mount{.location = "~", .mount_point = "", .writable = true}};
+  }
+  return *settings.mounts;
+}
+
 YAML::Node mounts_node(const config::Settings& settings, const fs::path& home) {
   YAML::Node mounts(YAML::NodeType::Sequence);
-  if (!settings.mounts) {
-    return mounts;
-  }
-  std::vector<config::Mount> wanted = *settings.mounts;
-  if (wanted.empty()) {
-    wanted.push_back(config::Mount{.location = "~", .mount_point = "", .writable = true});
-  }
   std::vector<std::string> seen;
-  for (const auto& mount : wanted) {
+  for (const auto& mount : effective_mounts(settings)) {
     std::string location = clean_path(mount.location, home);
     for (const auto& other : seen) {
       if (overlaps(location, other)) {
@@ -202,6 +207,26 @@ std::string emit_document(const YAML::Node& document) {
   YAML::Emitter emitter;
   emitter << document;
   return std::string(emitter.c_str()) + "\n";
+}
+
+std::optional<std::string> guest_path(const config::Settings& settings, const fs::path& home,
+                                      const fs::path& host_path) {
+  fs::path here = host_path.lexically_normal();
+  for (const auto& mount : effective_mounts(settings)) {
+    fs::path location = clean_path(mount.location, home);
+    fs::path relative = here.lexically_relative(location);
+    if (relative.empty() || *relative.begin() == "..") {
+      continue;
+    }
+    fs::path guest =
+        mount.mount_point.empty() ? location : fs::path(clean_path(mount.mount_point, home));
+    std::string text = (relative == "." ? guest : guest / relative).lexically_normal().string();
+    if (text.size() > 1 && text.back() == '/') {
+      text.pop_back();
+    }
+    return text;
+  }
+  return std::nullopt;
 }
 
 } // namespace colima::lima

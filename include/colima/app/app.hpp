@@ -157,8 +157,8 @@ public:
   const config::Paths& paths() const { return m_paths; }
 
 private:
-  // The guest directory of the user's current directory when a default-style mount (at the same
-  // path) holds it; nullopt otherwise.
+  // The guest directory of the user's current directory when one of the running VM's mounts
+  // holds it (at its mount point); nullopt otherwise.
   std::optional<std::string> guest_workdir(const config::Profile& profile) const;
   // Takes the profile's lock for an action that changes its VM (start, stop, restart, delete,
   // update); throws Error naming the holder when another colima command has it.

@@ -5,6 +5,7 @@
 #include "colima/config/settings.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 #include <yaml-cpp/yaml.h>
@@ -42,5 +43,12 @@ YAML::Node render_document(const config::Settings& settings, const config::Profi
 
 // The document as YAML text.
 std::string emit_document(const YAML::Node& document);
+
+// The guest path of a host path under one of the mounts the document gives the VM (the home
+// directory when the settings list none; its mountPoint, else the same path), or nullopt when no
+// mount holds it. host_path is compared as written, after `~` expansion and normalisation.
+std::optional<std::string> guest_path(const config::Settings& settings,
+                                      const std::filesystem::path& home,
+                                      const std::filesystem::path& host_path);
 
 } // namespace colima::lima

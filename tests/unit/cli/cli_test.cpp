@@ -1,5 +1,9 @@
 // Black-box tests of the colima binary's command line: flags to settings, precedence,
 // validation messages and exit codes, each run in a fresh HOME.
+#include "colima/app/app.hpp"
+#include "colima/config/paths.hpp"
+#include "colima/config/profile.hpp"
+#include "colima/config/settings_file.hpp"
 #include "colima/process/posix_runner.hpp"
 #include "colima/util/file_lock.hpp"
 #include "colima/util/fs.hpp"
@@ -26,8 +30,8 @@ protected:
   }
   void TearDown() override { fs::remove_all(m_home); }
 
-  process::Result colima(std::vector<std::string> args,
-                         std::map<std::string, std::string> env = {}) {
+  process::Result colima(std::vector<std::string> args, std::map<std::string, std::string> env = {},
+                         std::optional<fs::path> cwd = std::nullopt) {
     args.insert(args.begin(), COLIMA_BINARY_PATH);
     env["HOME"] = m_home.string();
     env["PATH"] = (m_home / "bin").string() + ":/usr/bin:/bin";
@@ -36,7 +40,8 @@ protected:
                              .unset_env = {"COLIMA_HOME", "COLIMA_PROFILE",
                                            "COLIMA_DEFAULT_PROFILE", "COLIMA_DEFAULT_RUNTIME",
                                            "COLIMA_SAVE_CONFIG", "XDG_CONFIG_HOME", "EDITOR",
-                                           "VISUAL"}};
+                                           "VISUAL", "COLIMA_BINARY"},
+                             .cwd = cwd};
     return m_runner.run(command);
   }
 
@@ -370,6 +375,74 @@ TEST_F(ColimaCli, NerdctlInstallOfAProfileWithoutContainerdIsRefusedAndWritesNot
   EXPECT_TRUE(contains(r.err, "colima: error: nerdctl only supports the containerd runtime"))
       << r.err;
   EXPECT_FALSE(fs::exists(shim));
+}
+
+namespace {
+
+// A limactl that knows one running VM, colima-ctr, whose profile was started with the runtime;
+// `limactl shell` writes its arguments, one a line, to $HOME/shell-argv and exits 7.
+void fake_vm(const fs::path& home, const std::string& runtime) {
+  util::atomic_write(home / "bin" / "limactl",
+                     "#!/bin/sh\n"
+                     "case \"$1\" in\n"
+                     "  list) echo '{\"name\":\"colima-ctr\",\"status\":\"Running\"}' ;;\n"
+                     "  shell) printf '%s\\n' \"$@\" > \"$HOME/shell-argv\"; exit 7 ;;\n"
+                     "esac\n",
+                     fs::perms(0755));
+  config::Settings settings;
+  settings.runtime = runtime;
+  config::Paths paths(home, home / ".config" / "colima");
+  config::save_settings(paths.state_file(config::Profile::from_name("ctr")), settings);
+}
+
+} // namespace
+
+TEST_F(ColimaCli, NerdctlRunsNerdctlInTheVmInTheUsersDirectoryAndExitsWithItsStatus) {
+  fake_vm(m_home, "containerd");
+  fs::path project = m_home / "project";
+  fs::create_directories(project);
+  auto r = colima(
+      {"nerdctl", "--profile", "ctr", "--", "run", "--rm", "-it", "busybox"},
+      {{"PWD", project.string()}, {"NERDCTL_HOSTILE", "$(touch /tmp/colima-pwned) 'q'"}}, project);
+  EXPECT_EQ(r.exit_code, 7) << "nerdctl's own exit status: " << r.err;
+  EXPECT_EQ(util::read_file(m_home / "shell-argv"),
+            "shell\n--workdir\n" + project.string() +
+                "\ncolima-ctr\nsudo\nenv\nNERDCTL_HOSTILE=$(touch /tmp/colima-pwned) "
+                "'q'\nnerdctl\nrun\n--rm\n-it\nbusybox\n");
+}
+
+TEST_F(ColimaCli, NerdctlAliasOutsideTheHomeMountRunsAtTheGuestsRoot) {
+  fake_vm(m_home, "containerd");
+  auto r = colima({"-p", "ctr", "n", "--", "ps", "-a"}, {}, "/");
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_EQ(util::read_file(m_home / "shell-argv"),
+            "shell\n--workdir\n/\ncolima-ctr\nsudo\nnerdctl\nps\n-a\n");
+}
+
+TEST_F(ColimaCli, NerdctlOfADockerProfileIsRefusedWithTheRuntimeItUses) {
+  fake_vm(m_home, "docker");
+  auto r = colima({"nerd", "-p", "ctr", "--", "ps"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "colima: error: nerdctl only supports the containerd runtime: "
+                              "profile 'ctr' uses 'docker'; "))
+      << r.err;
+  EXPECT_FALSE(fs::exists(m_home / "shell-argv"));
+}
+
+TEST_F(ColimaCli, NerdctlInstallWritesAShimCallingColimaBinaryForTheProfile) {
+  fake_vm(m_home, "containerd");
+  fs::path shim = m_home / "tools" / "nerdctl";
+  auto r = colima({"nerdctl", "install", "--profile", "ctr", "--path", shim.string()},
+                  {{"COLIMA_BINARY", "/opt/colima tools/colima"}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(util::read_file(shim),
+            "#!/usr/bin/env sh\n# colima nerdctl shim for profile 'ctr'; `colima nerdctl "
+            "install` wrote it.\n\nexec '/opt/colima tools/colima' nerdctl --profile ctr -- "
+            "\"$@\"\n");
+  r = colima({"nerdctl", "install", "-p", "ctr", "--path", shim.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(util::read_file(shim), app::nerdctl_shim("ctr", fs::canonical(COLIMA_BINARY_PATH)))
+      << "without COLIMA_BINARY, this colima";
 }
 
 TEST_F(ColimaCli, CloneRefusesBadNamesAndTheSameProfile) {

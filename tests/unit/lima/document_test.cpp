@@ -106,6 +106,25 @@ TEST(LimaDocument, OverlappingMountsAreRefused) {
   EXPECT_NO_THROW(render_document(s, config::Profile(), inputs()));
 }
 
+TEST(LimaDocument, AHostPathUnderAMountHasItsGuestPathAtTheMountPoint) {
+  config::Settings settings;
+  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u/src/app"), "/home/u/src/app")
+      << "the default mount is the home directory at the same path";
+  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u"), "/home/u");
+  EXPECT_EQ(guest_path(settings, "/home/u", "/home/user2/app"), std::nullopt);
+  EXPECT_EQ(guest_path(settings, "/home/u", "/tmp"), std::nullopt);
+  settings.mounts =
+      std::vector<config::Mount>{{.location = "~/work/", .mount_point = "/w", .writable = true},
+                                 {.location = "/srv/data", .mount_point = "", .writable = false}};
+  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u/work/app/./src"), "/w/app/src");
+  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u/work"), "/w");
+  EXPECT_EQ(guest_path(settings, "/home/u", "/srv/data/x"), "/srv/data/x");
+  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u/other"), std::nullopt)
+      << "the home is not mounted when the settings list other mounts";
+  settings.mounts = std::nullopt;
+  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u/src"), std::nullopt) << "--mount none";
+}
+
 TEST(LimaDocument, TheHostnameReachesTheGuestAsAParamNotAsCode) {
   config::Settings s = x86_settings();
   YAML::Node d = render_document(s, config::Profile::from_name("work"), inputs());
