@@ -114,7 +114,7 @@ public:
     m_future = std::async(std::launch::async, [this, &tools] {
       try {
         fs::path built = tools.build(m_spec.arch, m_cancel);
-        for (const char* program : {"nerdctl", "buildkitd", "buildctl"}) {
+        for (const char* program : k_guest_programs) {
           fs::copy_file(built / program, m_dir / "usr/local/bin" / program,
                         fs::copy_options::overwrite_existing);
           fs::permissions(m_dir / "usr/local/bin" / program, fs::perms(0755));

@@ -14,8 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* k_programs[] = {"nerdctl", "buildkitd", "buildctl"};
-
 bool executable(const fs::path& path) {
   std::error_code error;
   return fs::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
@@ -53,7 +51,7 @@ ToolBuilder::ToolBuilder(process::Runner& runner, fs::path root, util::Environme
 
 std::optional<fs::path> ToolBuilder::find(const std::string& arch) const {
   fs::path dir = m_root / m_tools.key(arch);
-  for (const char* program : k_programs) {
+  for (const char* program : k_guest_programs) {
     if (!executable(dir / program)) {
       return std::nullopt;
     }
@@ -113,7 +111,7 @@ fs::path ToolBuilder::build(const std::string& arch, const std::atomic<bool>& ca
         log.string()));
   }
   fs::remove(script, ignored);
-  for (const char* program : k_programs) {
+  for (const char* program : k_guest_programs) {
     if (!executable(dir / program)) {
       fs::remove_all(dir, ignored);
       throw Error(fmt::format("building the guest programs for {} made no '{}'", arch, program));

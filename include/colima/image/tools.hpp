@@ -3,6 +3,7 @@
 #include "colima/process/runner.hpp"
 #include "colima/util/environment.hpp"
 
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -29,6 +30,10 @@ struct GuestTools {
     return arch + "-nerdctl-" + nerdctl + "-buildkit-" + buildkit;
   }
 };
+
+// The programs ToolBuilder makes: the names in its cache directory and in the guest's
+// /usr/local/bin.
+inline constexpr std::array<const char*, 3> k_guest_programs = {"nerdctl", "buildkitd", "buildctl"};
 
 // Whether images of the runtime carry the GuestTools (containerd).
 bool needs_guest_tools(const std::string& runtime);
