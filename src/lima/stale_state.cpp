@@ -25,9 +25,8 @@ std::optional<std::string> command_line(int pid) {
 
 bool is_host_agent(const std::string& command, const std::string& instance) {
   auto words = util::split(command, ' ');
-  bool agent = std::find(words.begin(), words.end(), "hostagent") != words.end() ||
-               command.find("limactl hostagent") != std::string::npos;
-  return agent && std::find(words.begin(), words.end(), instance) != words.end();
+  return std::find(words.begin(), words.end(), "hostagent") != words.end() &&
+         std::find(words.begin(), words.end(), instance) != words.end();
 }
 
 bool is_qemu(const std::string& command) {
