@@ -58,6 +58,19 @@ bool confirm(const std::string& question) {
   return !answer.empty() && (answer.front() == 'y' || answer.front() == 'Y');
 }
 
+std::vector<std::string>
+Invocation::command_words(const std::vector<std::string>& positional) const {
+  std::vector<std::string> words = positional;
+  words.insert(words.end(), passthrough.begin(), passthrough.end());
+  return words;
+}
+
+void exit_like(int status) {
+  if (status != 0) {
+    throw ExitStatus(status);
+  }
+}
+
 void not_built(const std::string& what) {
   throw NotImplementedError(what + " is not built yet in this colima");
 }

@@ -36,6 +36,9 @@ public:
   // The profile: --profile, else the positional [profile] when the command takes one, else
   // $COLIMA_PROFILE, else $COLIMA_DEFAULT_PROFILE, else the default profile.
   config::Profile profile(const std::string& positional = "") const;
+  // The command a `colima ssh` or `colima nerdctl` runs in the VM: its positional words, then
+  // the words after `--`.
+  std::vector<std::string> command_words(const std::vector<std::string>& positional) const;
 
   // The application, created on first use.
   app::App& app();
@@ -64,6 +67,9 @@ std::string completion_script(const CLI::App& root, const std::string& shell);
 // Asks a yes/no question on the terminal (stderr, answer on stdin); without a terminal it throws
 // UsageError telling the user to pass --force.
 bool confirm(const std::string& question);
+
+// Makes colima exit with a program's own exit status (ExitStatus) when it is not 0.
+void exit_like(int status);
 
 // Throws NotImplementedError naming what is not built yet.
 [[noreturn]] void not_built(const std::string& what);

@@ -178,12 +178,7 @@ void add_lifecycle_commands(CLI::App& root, Invocation& invocation) {
               "  colima ssh -- htop\n"
               "colima exits with the command's own exit status.");
     invocation.on_run(c, [words, &invocation] {
-      std::vector<std::string> command = *words;
-      command.insert(command.end(), invocation.passthrough.begin(), invocation.passthrough.end());
-      int status = invocation.app().ssh(invocation.profile(), command);
-      if (status != 0) {
-        throw ExitStatus(status);
-      }
+      exit_like(invocation.app().ssh(invocation.profile(), invocation.command_words(*words)));
     });
   }
   {

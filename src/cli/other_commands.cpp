@@ -78,12 +78,8 @@ void add_other_commands(CLI::App& root, Invocation& invocation) {
               "CONTAINERD_* and NERDCTL_* variables are passed on. colima exits with nerdctl's "
               "own exit status.");
     invocation.on_run(c, [arguments, &invocation] {
-      std::vector<std::string> args = *arguments;
-      args.insert(args.end(), invocation.passthrough.begin(), invocation.passthrough.end());
-      int status = invocation.app().nerdctl(invocation.profile(), args);
-      if (status != 0) {
-        throw ExitStatus(status);
-      }
+      exit_like(
+          invocation.app().nerdctl(invocation.profile(), invocation.command_words(*arguments)));
     });
     CLI::App* install = c->add_subcommand("install", "install nerdctl alias script on the host");
     auto force = std::make_shared<bool>(false);
