@@ -1,7 +1,9 @@
 #include "colima/lima/driver.hpp"
 
+#include "colima/lima/log_lines.hpp"
 #include "colima/lima/stale_state.hpp"
 #include "colima/util/error.hpp"
+#include "colima/util/fs.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -24,7 +26,14 @@ process::Command Driver::limactl(std::vector<std::string> arguments) const {
 }
 
 process::Result Driver::checked(const process::Command& command, const std::string& context) {
-  return process::run_checked(m_runner, command, context);
+  process::Result result = m_runner.run(command);
+  if (!result.ok()) {
+    // limactl's first stderr line is mostly an info line: lead with the one that says why.
+    process::Result shown = result;
+    shown.err = failure_line(result.err) + "\n" + result.err;
+    throw process::ProcessError(context, command, shown);
+  }
+  return result;
 }
 
 std::vector<Instance> Driver::list() {
@@ -100,6 +109,12 @@ void Driver::import_data_disk(const config::Profile& profile, const std::filesys
   checked(limactl({"disk", "import", profile.id(), file.string()}), "error copying the data disk");
 }
 
+std::filesystem::path Driver::boot_disk_file(const config::Profile& profile) const {
+  std::filesystem::path dir = m_paths.instance_dir(profile);
+  std::error_code error;
+  return std::filesystem::exists(dir / "diffdisk", error) ? dir / "diffdisk" : dir / "disk";
+}
+
 std::filesystem::path Driver::data_disk_file(const config::Profile& profile) const {
   return m_paths.lima_home() / "_disks" / profile.id() / "datadisk";
 }
@@ -117,10 +132,30 @@ bool Driver::data_disk_exists(const config::Profile& profile) {
   return false;
 }
 
+namespace {
+// Beside a data disk that no guest has formatted yet (removed with the disk).
+constexpr const char* k_unformatted_marker = "colima-unformatted";
+} // namespace
+
 void Driver::create_data_disk(const config::Profile& profile, int gib) {
   checked(limactl({"disk", "create", profile.id(), "--size", fmt::format("{}GiB", gib), "--format",
                    "raw"}),
           "error creating the data disk");
+}
+
+void Driver::mark_data_disk_unformatted(const config::Profile& profile) {
+  util::atomic_write(data_disk_file(profile).parent_path() / k_unformatted_marker, "");
+}
+
+bool Driver::data_disk_unformatted(const config::Profile& profile) const {
+  std::error_code error;
+  return std::filesystem::exists(data_disk_file(profile).parent_path() / k_unformatted_marker,
+                                 error);
+}
+
+void Driver::data_disk_formatted(const config::Profile& profile) {
+  std::error_code error;
+  std::filesystem::remove(data_disk_file(profile).parent_path() / k_unformatted_marker, error);
 }
 
 void Driver::resize_data_disk(const config::Profile& profile, int gib) {

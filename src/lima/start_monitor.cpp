@@ -1,11 +1,10 @@
 #include "colima/lima/start_monitor.hpp"
 
+#include "colima/lima/log_lines.hpp"
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 
-#include <cerrno>
-#include <csignal>
-#include <sys/types.h>
+#include <fmt/format.h>
 
 namespace colima::lima {
 
@@ -13,51 +12,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Lines of QEMU or the kernel that mean the guest will never come up.
-bool is_fatal(std::string_view line) {
-  return line.find("KVM internal error") != std::string_view::npos ||
-         line.find("Could not access KVM kernel module") != std::string_view::npos ||
-         line.find("failed to set MSR") != std::string_view::npos ||
-         line.find("Kernel panic") != std::string_view::npos ||
-         line.find("you need to load the kernel first") != std::string_view::npos ||
-         line.find("No bootable device") != std::string_view::npos;
+bool is_error(const LogLine& line) {
+  return line.level == "error" || line.level == "fatal" || is_fatal_message(line.message);
 }
 
-bool is_error(std::string_view line) {
-  return line.find("level=error") != std::string_view::npos ||
-         line.find("level=fatal") != std::string_view::npos || is_fatal(line);
-}
-
-std::string last_matching(const std::string& text, bool (*match)(std::string_view)) {
-  std::string found;
-  for (const auto& line : util::split(text, '\n')) {
-    if (match(line)) {
-      found = log_message(line);
+// A pid from a pid file, 0 when there is none.
+int read_pid(const fs::path& file) {
+  if (auto text = util::read_file(file)) {
+    try {
+      return std::stoi(util::trim(*text));
+    } catch (const std::exception&) {
+      return 0;
     }
   }
-  return found;
+  return 0;
+}
+
+// Whether the process runs: a zombie (exited, not yet reaped) has an empty command line.
+bool is_running(int pid) {
+  auto cmdline = util::read_file(fs::path("/proc") / std::to_string(pid) / "cmdline");
+  return cmdline && !cmdline->empty();
 }
 
 } // namespace
-
-std::string log_message(std::string_view line) {
-  auto start = line.find("msg=\"");
-  if (start == std::string_view::npos) {
-    return util::trim(line);
-  }
-  start += 5;
-  std::string message;
-  for (std::size_t i = start; i < line.size(); ++i) {
-    if (line[i] == '\\' && i + 1 < line.size()) {
-      message += line[++i];
-    } else if (line[i] == '"') {
-      break;
-    } else {
-      message += line[i];
-    }
-  }
-  return message;
-}
 
 StartMonitor::StartMonitor(fs::path instance_dir, std::function<void(const std::string&)> on_stage)
     : m_instance_dir(std::move(instance_dir)), m_on_stage(std::move(on_stage)) {}
@@ -70,8 +47,9 @@ void StartMonitor::stage(const std::string& name) {
 }
 
 void StartMonitor::line(std::string_view text) {
-  std::string message = log_message(text);
-  if (is_error(text)) {
+  LogLine parsed = parse_log_line(text);
+  const std::string& message = parsed.message;
+  if (is_error(parsed) && !message.starts_with("exiting, status=")) {
     m_last_error = message;
   }
   if (message.find("Starting QEMU") != std::string::npos ||
@@ -90,21 +68,23 @@ void StartMonitor::line(std::string_view text) {
 
 std::optional<std::string> StartMonitor::check() {
   if (m_agent_pid == 0) {
-    if (auto text = util::read_file(m_instance_dir / "ha.pid")) {
-      try {
-        m_agent_pid = std::stoi(util::trim(*text));
-      } catch (const std::exception&) {
-        m_agent_pid = 0;
-      }
-    }
-  } else if (::kill(m_agent_pid, 0) != 0 && errno == ESRCH) {
+    m_agent_pid = read_pid(m_instance_dir / "ha.pid");
+  } else if (!is_running(m_agent_pid)) {
     return "Lima's host agent exited";
+  }
+  if (m_qemu_pid == 0) {
+    m_qemu_pid = read_pid(m_instance_dir / "qemu.pid");
+  } else if (!is_running(m_qemu_pid)) {
+    m_qemu_exited = true;
+    return "QEMU exited before the VM was ready";
   }
   for (const char* log : {"ha.stderr.log", "serial.log", "serialp.log"}) {
     if (auto text = util::read_file(m_instance_dir / log)) {
-      std::string fatal = last_matching(*text, is_fatal);
-      if (!fatal.empty()) {
-        return "the VM cannot run: " + fatal;
+      for (const auto& raw : util::split(*text, '\n')) {
+        std::string message = log_message(raw);
+        if (is_fatal_message(message)) {
+          return "the VM cannot run: " + message;
+        }
       }
     }
   }
@@ -112,21 +92,22 @@ std::optional<std::string> StartMonitor::check() {
 }
 
 std::string StartMonitor::root_cause() const {
-  for (const char* log : {"ha.stderr.log", "serial.log"}) {
-    if (auto text = util::read_file(m_instance_dir / log)) {
-      std::string fatal = last_matching(*text, is_fatal);
-      if (!fatal.empty()) {
-        return fatal;
+  if (auto text = util::read_file(m_instance_dir / "serial.log")) {
+    for (const auto& raw : util::split(*text, '\n')) {
+      if (is_fatal_message(raw)) {
+        return util::trim(raw);
       }
     }
   }
+  std::string cause;
   if (auto text = util::read_file(m_instance_dir / "ha.stderr.log")) {
-    std::string error = last_matching(*text, is_error);
-    if (!error.empty()) {
-      return error;
-    }
+    cause = agent_root_cause(*text);
   }
-  return m_last_error;
+  if (m_qemu_exited && (cause.empty() || cause.starts_with("Lima's host agent crashed"))) {
+    // Killed from outside (the OOM killer, a user): QEMU said nothing, Lima may have crashed.
+    return fmt::format("QEMU (pid {}) exited before the VM was ready", m_qemu_pid);
+  }
+  return cause.empty() ? m_last_error : cause;
 }
 
 void StartMonitor::attach(process::Command& command) {

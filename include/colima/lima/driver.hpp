@@ -15,8 +15,8 @@
 namespace colima::lima {
 
 // colima's only way to drive Lima: every call is one `limactl` argv with LIMA_HOME set to
-// <COLIMA_HOME>/_lima. Throws process::ProcessError (with limactl's first stderr line) when
-// limactl fails.
+// <COLIMA_HOME>/_lima. Throws process::ProcessError when limactl fails, with the line of its
+// stderr that says why (see failure_line).
 class Driver {
 public:
   Driver(process::Runner& runner, config::Paths paths);
@@ -45,6 +45,8 @@ public:
   void clone(const config::Profile& from, const config::Profile& to);
   // Makes a copy of a disk file the profile's data disk: `limactl disk import <id> <file>`.
   void import_data_disk(const config::Profile& profile, const std::filesystem::path& file);
+  // The instance's boot disk: <instance>/disk (Lima 2), else <instance>/diffdisk (Lima 1).
+  std::filesystem::path boot_disk_file(const config::Profile& profile) const;
   // The file of the profile's data disk: <LIMA_HOME>/_disks/<id>/datadisk.
   std::filesystem::path data_disk_file(const config::Profile& profile) const;
 
@@ -52,6 +54,14 @@ public:
   bool data_disk_exists(const config::Profile& profile);
   // `limactl disk create <id> --size <gib>GiB --format raw`.
   void create_data_disk(const config::Profile& profile, int gib);
+  // Marks a new data disk as not formatted yet (a file beside it, gone with the disk).
+  void mark_data_disk_unformatted(const config::Profile& profile);
+  // Whether the data disk was created but no boot has completed since: only then may Lima
+  // format it (it would format any disk whose label is not `lima-<id>`, and ext4 labels stop at
+  // 16 characters). A first start killed before the guest formatted it leaves it so.
+  bool data_disk_unformatted(const config::Profile& profile) const;
+  // After a boot with a formatting Lima document: the data disk has its file system.
+  void data_disk_formatted(const config::Profile& profile);
   // `limactl disk resize <id> --size <gib>GiB` (grows only).
   void resize_data_disk(const config::Profile& profile, int gib);
   // `limactl disk delete --force <id>`.

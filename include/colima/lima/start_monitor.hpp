@@ -24,8 +24,11 @@ public:
   void line(std::string_view text);
   // Called periodically: a reason to stop waiting, or nullopt.
   std::optional<std::string> check();
-  // The most telling error line of Lima's host agent and QEMU logs, or of limactl's output.
+  // The most telling error line of Lima's host agent and QEMU logs (see agent_root_cause), or
+  // of limactl's output; QEMU's exit when it died without a word.
   std::string root_cause() const;
+  // The stage the start had reached, e.g. "waiting for sshd"; empty before the first.
+  const std::string& current_stage() const { return m_stage; }
 
   // Installs line() and check() on a command.
   void attach(process::Command& command);
@@ -38,9 +41,8 @@ private:
   std::string m_stage;
   std::string m_last_error;
   int m_agent_pid = 0;
+  int m_qemu_pid = 0;
+  bool m_qemu_exited = false;
 };
-
-// The message of a logrus text line (`time=... level=info msg="..."`), or the line itself.
-std::string log_message(std::string_view line);
 
 } // namespace colima::lima
