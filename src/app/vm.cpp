@@ -4,6 +4,7 @@
 #include "colima/host/accelerator.hpp"
 #include "colima/image/builder.hpp"
 #include "colima/image/downloader.hpp"
+#include "colima/lima/disk_check.hpp"
 #include "colima/lima/document.hpp"
 #include "colima/lima/driver.hpp"
 #include "colima/lima/start_monitor.hpp"
@@ -14,6 +15,7 @@
 #include "colima/util/strings.hpp"
 
 #include <fmt/format.h>
+#include <functional>
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
@@ -37,6 +39,48 @@ void write_networks(const config::Paths& paths, const config::Settings& settings
   root["networks"]["user-v2"] = network;
   util::atomic_write(paths.lima_home() / "_config" / "networks.yaml", lima::emit_document(root),
                      fs::perms(0644));
+}
+
+// " NAME" for a command line naming the profile, empty for the default one.
+std::string profile_argument(const config::Profile& profile) {
+  return profile.is_default() ? std::string() : " " + profile.short_name();
+}
+
+// A failed `limactl start`: the stage it reached, what failed, the root cause from Lima's and
+// QEMU's logs, and one remedy.
+std::string start_failure(const config::Profile& profile, const lima::StartMonitor& monitor,
+                          const std::string& what, const fs::path& agent_log) {
+  std::string stage = monitor.current_stage().empty() ? "creating the VM" : monitor.current_stage();
+  std::string cause = monitor.root_cause();
+  std::string remedy;
+  if (cause.find("KVM") != std::string::npos) {
+    remedy = "run again with COLIMA_ACCELERATOR=tcg to use software emulation";
+  } else {
+    remedy = fmt::format("run 'colima start{}' again (Lima's log: '{}')", profile_argument(profile),
+                         agent_log.string());
+  }
+  bool said = cause.empty() || what.find(cause) != std::string::npos;
+  return fmt::format("the VM failed while {}: {}{}; {}", stage, what,
+                     said ? "" : "; cause: " + cause, remedy);
+}
+
+// Refuses to boot from a damaged disk, naming it; nothing is changed.
+void refuse_damaged_disks(process::Runner& runner, lima::Driver& driver,
+                          const config::Profile& profile, bool data_disk) {
+  fs::path boot_disk = driver.boot_disk_file(profile);
+  if (auto damage = lima::disk_damage(runner, boot_disk, true)) {
+    throw Error(fmt::format("the VM's disk '{}' is damaged: {}; 'colima delete{}' removes the VM "
+                            "(the container data disk is kept) and the next start creates it anew",
+                            boot_disk.string(), *damage, profile_argument(profile)));
+  }
+  fs::path data = driver.data_disk_file(profile);
+  if (data_disk) {
+    if (auto damage = lima::disk_damage(runner, data, false)) {
+      throw Error(fmt::format("the container data disk '{}' is damaged: {}; 'colima delete{} "
+                              "--data' removes it with the images and containers it held",
+                              data.string(), *damage, profile_argument(profile)));
+    }
+  }
 }
 
 } // namespace
@@ -89,6 +133,7 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
     if (!removed.empty()) {
       m_progress.warn("removed what a crash or kill left behind: " + util::join(removed, ", "));
     }
+    refuse_damaged_disks(m_runner, driver, profile, runtime->uses_data_disk());
   }
   std::string arch = config::normalize_arch(settings.arch).value_or(config::host_arch());
   std::string host = config::host_arch();
@@ -124,33 +169,44 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
   if (auto loaded = config::load_settings(m_paths.state_file(profile))) {
     state = loaded->settings;
   }
+  // A failed `limactl start` becomes an error with its stage, root cause and remedy.
+  auto explained = [&](const std::function<void()>& limactl_start) {
+    try {
+      limactl_start();
+    } catch (const process::ProcessError& error) {
+      throw Error(start_failure(profile, monitor, error.what(), instance_dir / "ha.stderr.log"));
+    }
+  };
   util::create_directories(m_paths.profile_dir(profile));
   write_networks(m_paths, settings);
   try {
     if (!instance) {
       inputs.image_location = choose_image(settings, arch);
       if (data_disk && !driver.data_disk_exists(profile)) {
-        inputs.format_data_disk = true;
         m_progress.stage(fmt::format("creating the {}GiB data disk", settings.disk));
         driver.create_data_disk(profile, settings.disk);
+        driver.mark_data_disk_unformatted(profile);
       }
+      inputs.format_data_disk = data_disk && driver.data_disk_unformatted(profile);
       YAML::Node document = lima::render_document(settings, profile, inputs);
       fs::path file = m_paths.profile_dir(profile) / "lima.yaml";
       util::atomic_write(file, lima::emit_document(document));
       m_progress.stage("creating the VM");
-      driver.create(profile, file, options);
+      explained([&] { driver.create(profile, file, options); });
     } else {
       if (data_disk && state && settings.disk > state->disk) {
         m_progress.stage(fmt::format("growing the data disk to {}GiB", settings.disk));
         driver.resize_data_disk(profile, settings.disk);
       }
+      // A first boot that failed before the guest formatted the new disk: let Lima format it.
+      inputs.format_data_disk = data_disk && driver.data_disk_unformatted(profile);
       fs::path file = instance_dir / "lima.yaml";
       YAML::Node existing = YAML::LoadFile(file.string());
       YAML::Node document = lima::render_document(settings, profile, inputs);
       document["images"] = existing["images"];
       util::atomic_write(file, lima::emit_document(document));
       m_progress.stage("starting the VM");
-      driver.resume(profile, options);
+      explained([&] { driver.resume(profile, options); });
     }
   } catch (const process::Interrupted&) {
     // A VM left half-booted would look Running to the next start: stop it, then report.
@@ -162,11 +218,9 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
       spdlog::debug("boot: stopping the interrupted VM: {}", error.what());
     }
     throw;
-  } catch (const process::ProcessError& error) {
-    std::string cause = monitor.root_cause();
-    throw Error(fmt::format("{}{}; see '{}'", error.what(),
-                            cause.empty() ? "" : " (cause: " + cause + ")",
-                            (instance_dir / "ha.stderr.log").string()));
+  }
+  if (inputs.format_data_disk) {
+    driver.data_disk_formatted(profile);
   }
   config::save_settings(m_paths.state_file(profile), settings);
   return true;

@@ -26,7 +26,8 @@ struct DocumentInputs {
   std::filesystem::path home;
   // Whether the container data lives on a separate Lima disk named after the instance.
   bool data_disk = true;
-  // Whether Lima may format the data disk: only a disk colima has just created. Lima formats
+  // Whether Lima may format the data disk: only a disk no boot has formatted yet
+  // (Driver::data_disk_unformatted: just created, or its first boot failed). Lima formats
   // any disk whose label is not `lima-<name>`, and ext4 labels stop at 16 characters, so a
   // kept, cloned or long-named profile's disk must never be left to that test.
   bool format_data_disk = false;

@@ -1,0 +1,167 @@
+// A `colima start` that fails half way: the error names the stage, carries the root cause from
+// Lima's and QEMU's logs and one remedy; the next start lets Lima format a data disk that the
+// failed first boot never formatted; a damaged disk is refused before anything boots.
+#include "colima/app/app.hpp"
+#include "colima/config/settings_file.hpp"
+#include "colima/util/error.hpp"
+#include "colima/util/fs.hpp"
+#include "fake_runner.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+namespace colima::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class StartFailure : public ::testing::Test {
+protected:
+  void SetUp() override {
+    m_paths = config::Paths(m_home.path(), m_home.path() / ".config" / "colima");
+    fs::path image = m_home.path() / "image.qcow2";
+    util::atomic_write(image, "image");
+    config::Settings settings;
+    settings.disk_image = image.string();
+    config::save_settings(m_paths.settings_file(m_profile), settings);
+    m_runner.on({"limactl", "--version"}, process::Result{0, "limactl version 2.2.0\n", ""});
+    m_runner.on({"qemu-img", "info"}, process::Result{0, R"({"format": "qcow2"})", ""});
+    set_instance("");
+  }
+
+  // Lima lists the instance with the status, or no instance when it is empty.
+  void set_instance(const std::string& status) {
+    m_runner.on(
+        {"limactl", "list", "--json"},
+        process::Result{
+            0, status.empty() ? "" : "{\"name\":\"colima-half\",\"status\":\"" + status + "\"}\n",
+            ""});
+  }
+
+  // `limactl start` writes Lima's document into the instance directory (as Lima does), and
+  // then fails or succeeds.
+  void limactl_start(int exit_code, const std::string& agent_log, const std::string& err) {
+    m_runner.on({"limactl", "start"}, [=, this](const process::Command& command) {
+      fs::path dir = m_paths.instance_dir(m_profile);
+      const std::string& last = command.argv.back();
+      if (last.ends_with(".yaml")) {
+        util::atomic_write(dir / "lima.yaml", *util::read_file(last));
+      }
+      util::atomic_write(dir / "ha.stderr.log", agent_log);
+      return process::Result{exit_code, "", err};
+    });
+  }
+
+  void start() {
+    App app(m_runner,
+            util::Environment(std::map<std::string, std::string>{{"COLIMA_ACCELERATOR", "tcg"}}),
+            m_paths, m_progress);
+    app.start(m_profile, StartRequest{});
+  }
+
+  std::string start_error() {
+    try {
+      start();
+    } catch (const Error& error) {
+      return error.what();
+    }
+    ADD_FAILURE() << "the start did not fail";
+    return "";
+  }
+
+  bool lima_may_format_the_data_disk() const {
+    YAML::Node document = YAML::LoadFile((m_paths.instance_dir(m_profile) / "lima.yaml").string());
+    return document["additionalDisks"][0]["format"].as<bool>();
+  }
+
+  int limactl_starts() const {
+    int count = 0;
+    for (const auto& argv : m_runner.argvs()) {
+      count += argv.size() > 1 && argv[0] == "limactl" && argv[1] == "start";
+    }
+    return count;
+  }
+
+  test::TempDir m_home;
+  config::Paths m_paths{"/", "/"};
+  config::Profile m_profile = config::Profile::from_name("half");
+  test::FakeRunner m_runner;
+  util::Progress m_progress{stderr};
+};
+
+const std::string k_lima_stderr =
+    "time=\"t\" level=info msg=\"Terminal is not available, proceeding without opening an "
+    "editor\"\n"
+    "time=\"t\" level=info msg=\"[hostagent] Starting QEMU (hint: to watch the boot progress, "
+    "see serial*.log)\"\n"
+    "time=\"t\" level=error msg=\"host agent process has exited: exit status 1\"\n"
+    "time=\"t\" level=fatal msg=\"exiting, status={Running:false} (hint: see ha.stderr.log)\"\n";
+
+} // namespace
+
+TEST_F(StartFailure, AFailedBootNamesTheStageTheRootCauseInQemusWordsAndOneRemedy) {
+  limactl_start(1,
+                "{\"level\":\"info\",\"msg\":\"Starting QEMU\"}\n"
+                "{\"level\":\"error\",\"msg\":\"qemu[stderr]: qemu-system-x86_64: -drive "
+                "file=disk: Could not open 'disk': Permission denied\"}\n"
+                "{\"level\":\"info\",\"msg\":\"Driver stopped due to error: exit status 1\"}\n",
+                k_lima_stderr);
+  std::string error = start_error();
+  EXPECT_TRUE(error.starts_with("the VM failed while booting the VM: error creating the VM: "
+                                "'limactl start --tty=false --name colima-half "))
+      << error;
+  EXPECT_NE(error.find("' exited with status 1: host agent process has exited: exit status 1; "
+                       "cause: QEMU: qemu-system-x86_64: -drive file=disk: Could not open 'disk': "
+                       "Permission denied; run 'colima start half' again (Lima's log: '" +
+                       (m_paths.instance_dir(m_profile) / "ha.stderr.log").string() + "')"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(error.find("Terminal is not available"), std::string::npos) << error;
+  EXPECT_EQ(error.find('\n'), std::string::npos) << "one line: " << error;
+}
+
+TEST_F(StartFailure, AKvmFailureSuggestsSoftwareEmulation) {
+  limactl_start(1,
+                "{\"level\":\"error\",\"msg\":\"qemu[stderr]: KVM internal error. Suberror: 1\"}\n",
+                k_lima_stderr);
+  std::string error = start_error();
+  EXPECT_NE(error.find("cause: KVM internal error. Suberror: 1; run again with "
+                       "COLIMA_ACCELERATOR=tcg to use software emulation"),
+            std::string::npos)
+      << error;
+}
+
+TEST_F(StartFailure, AFirstBootThatFailedLetsTheNextStartFormatTheNewDataDiskAndOnlyThatOne) {
+  limactl_start(1, "", k_lima_stderr);
+  start_error();
+  EXPECT_TRUE(lima_may_format_the_data_disk()) << "the new disk is formatted on its first boot";
+
+  set_instance("Stopped");
+  limactl_start(0, "", "");
+  start();
+  EXPECT_TRUE(lima_may_format_the_data_disk())
+      << "the guest never formatted the disk: the next boot must, or nothing mounts";
+
+  limactl_start(0, "", "");
+  start();
+  EXPECT_FALSE(lima_may_format_the_data_disk())
+      << "once a boot has formatted it, Lima must never format it again";
+}
+
+TEST_F(StartFailure, ADamagedBootDiskIsRefusedBeforeAnythingBootsAndIsLeftAsItWas) {
+  set_instance("Stopped");
+  fs::path disk = m_paths.instance_dir(m_profile) / "disk";
+  util::atomic_write(disk, std::string(512, 'x'));
+  limactl_start(0, "", "");
+  std::string error = start_error();
+  EXPECT_EQ(error, "the VM's disk '" + disk.string() +
+                       "' is damaged: it is no longer a qcow2 image (512 bytes, no qcow2 "
+                       "header): truncated or overwritten; 'colima delete half' removes the VM "
+                       "(the container data disk is kept) and the next start creates it anew");
+  EXPECT_EQ(limactl_starts(), 0);
+  EXPECT_EQ(*util::read_file(disk), std::string(512, 'x'));
+}
+
+} // namespace colima::app
