@@ -210,11 +210,11 @@ int run(int argc, char** argv) {
     return status.exit_code();
   } catch (const Error& error) {
     std::fflush(stdout);
-    fmt::print(stderr, "colima: error: {}\n", error.what());
+    fmt::print(stderr, "colima: error: {}\n", util::printable(error.what()));
     return error.exit_code();
   } catch (const std::exception& error) {
     std::fflush(stdout);
-    fmt::print(stderr, "colima: error: {}\n", error.what());
+    fmt::print(stderr, "colima: error: {}\n", util::printable(error.what()));
     return 1;
   }
 }

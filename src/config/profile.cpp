@@ -10,22 +10,6 @@ namespace colima::config {
 namespace {
 constexpr std::size_t k_max_name_length = 60;
 
-std::string printable(std::string_view name) {
-  std::string result;
-  for (char c : name) {
-    auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      result += "\\x";
-      const char* digits = "0123456789abcdef";
-      result += digits[byte >> 4];
-      result += digits[byte & 0xf];
-    } else {
-      result += c;
-    }
-  }
-  return result;
-}
-
 bool is_alnum(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0;
 }
@@ -51,7 +35,7 @@ bool is_valid_lima_name_part(std::string_view name) {
 }
 
 void validate(std::string_view name) {
-  std::string shown = printable(name);
+  std::string shown = util::printable(name);
   std::string hint = ": use letters, digits and single '.', '_' or '-' between them";
   if (name.size() > k_max_name_length) {
     throw UsageError("invalid profile name '" + shown + "': longer than 60 characters");

@@ -115,4 +115,20 @@ bool has_control_character(std::string_view text) {
   });
 }
 
+std::string printable(std::string_view text) {
+  static constexpr std::string_view k_digits = "0123456789abcdef";
+  std::string result;
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      result += "\\x";
+      result += k_digits[byte >> 4];
+      result += k_digits[byte & 0xf];
+    } else {
+      result += c;
+    }
+  }
+  return result;
+}
+
 } // namespace colima::util

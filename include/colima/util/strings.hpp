@@ -17,6 +17,10 @@ std::string to_lower(std::string_view text);
 // when given (the last one holds the rest).
 std::vector<std::string> split(std::string_view text, char separator, std::size_t max_pieces = 0);
 
+// The text with each control character (newline, tab, escape...) written as \xNN, so that a
+// value quoted in a message stays on one line and cannot move the terminal's cursor.
+std::string printable(std::string_view text);
+
 // The words joined with the separator.
 std::string join(const std::vector<std::string>& words, std::string_view separator);
 

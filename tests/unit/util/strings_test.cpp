@@ -21,6 +21,11 @@ TEST(Strings, NearestSuggestsACloseCandidateAndNothingForAFarOne) {
   EXPECT_EQ(did_you_mean("--cpuss", {"--cpus", "--cpu-type"}), ", did you mean '--cpus'?");
 }
 
+TEST(Strings, PrintableWritesControlCharactersAsHexAndKeepsTheRest) {
+  EXPECT_EQ(printable("a\nb\tc\x1b[2J\x7f"), "a\\x0ab\\x09c\\x1b[2J\\x7f");
+  EXPECT_EQ(printable("$(id) `q` 'x' \u00fc"), "$(id) `q` 'x' \u00fc");
+}
+
 TEST(Strings, ControlCharactersAreDetected) {
   EXPECT_TRUE(has_control_character("a\nb"));
   EXPECT_TRUE(has_control_character(std::string("a\x7f", 2)));
