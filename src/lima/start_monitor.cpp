@@ -103,7 +103,8 @@ std::string StartMonitor::root_cause() const {
   if (auto text = util::read_file(m_instance_dir / "ha.stderr.log")) {
     cause = agent_root_cause(*text);
   }
-  if (m_qemu_exited && (cause.empty() || cause.starts_with("Lima's host agent crashed"))) {
+  bool qemu_died = m_qemu_exited || (m_qemu_pid != 0 && !is_running(m_qemu_pid));
+  if (qemu_died && (cause.empty() || cause.starts_with("Lima's host agent crashed"))) {
     // Killed from outside (the OOM killer, a user): QEMU said nothing, Lima may have crashed.
     return fmt::format("QEMU (pid {}) exited before the VM was ready", m_qemu_pid);
   }
