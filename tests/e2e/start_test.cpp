@@ -4,7 +4,11 @@
 #include "colima/util/fs.hpp"
 #include "vm_test.hpp"
 
+#include <filesystem>
+
 namespace colima::e2e {
+
+namespace fs = std::filesystem;
 
 namespace {
 class VmStart : public VmTest {};
@@ -145,6 +149,22 @@ TEST_F(VmStart, SshConfigNamesTheInstance) {
   process::Result r = vm().colima({"ssh-config"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("Host colima\n"), std::string::npos) << r.out;
+}
+
+TEST_F(VmStart, ColimasFilesTheVmsDisksAndTheSshKeyAreTheUsersAlone) {
+  fs::path home = vm().home() / ".config" / "colima";
+  auto others = [](const fs::path& path) {
+    return static_cast<unsigned>(fs::status(path).permissions() &
+                                 (fs::perms::group_all | fs::perms::others_all));
+  };
+  // Nobody else can even enter colima's directory: settings, state, sockets, Lima's instances.
+  EXPECT_EQ(others(home), 0U) << std::oct << others(home);
+  for (const fs::path& private_path :
+       {home / "_lima", home / "_lima" / "colima", home / "_lima" / "_disks",
+        home / "_lima" / "_config" / "user", home / "ssh_config", home / "default"}) {
+    ASSERT_TRUE(fs::exists(private_path)) << private_path;
+    EXPECT_EQ(others(private_path), 0U) << private_path << ": " << std::oct << others(private_path);
+  }
 }
 
 } // namespace colima::e2e
