@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fmt/format.h>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 #ifndef COLIMA_VERSION
@@ -109,12 +110,25 @@ void add_lifecycle_commands(CLI::App& root, Invocation& invocation) {
     auto json = std::make_shared<bool>(false);
     c->add_flag("-e,--extended", *extended, "include additional details");
     c->add_flag("-j,--json", *json, "print json output");
-    c->footer("Exit status: 0 running, 1 stopped, 4 broken, 5 no such VM (docs/exit-codes.md).\n"
-              "With --json one object is printed on stdout in every case; its 'status' is\n"
-              "Running, Stopped, Broken or absent.");
+    c->footer("Exit status: 0 running, 1 stopped (or an error), 4 broken, 5 no such VM\n"
+              "(docs/exit-codes.md). With --json one object is printed on stdout in every case;\n"
+              "its 'status' is Running, Stopped, Broken or absent, or Unknown (with 'error',\n"
+              "exit 1) when Lima cannot be asked.");
     invocation.on_run(c, [profile, extended, json, &invocation] {
       config::Profile p = invocation.profile(*profile);
-      auto status = invocation.app().status(p);
+      std::optional<app::Status> status;
+      try {
+        status = invocation.app().status(p);
+      } catch (const std::exception& error) {
+        if (*json) {
+          nlohmann::ordered_json object;
+          object["display_name"] = p.display_name();
+          object["status"] = "Unknown";
+          object["error"] = error.what();
+          fmt::print("{}\n", object.dump());
+        }
+        throw;
+      }
       if (*json) {
         nlohmann::ordered_json object;
         if (status) {

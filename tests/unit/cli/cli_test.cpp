@@ -489,6 +489,16 @@ TEST_F(ColimaCli, AnUnwritableColimaHomeIsAClearErrorNamingThePath) {
       << r.err;
 }
 
+TEST_F(ColimaCli, StatusJsonStillPrintsOneObjectWhenLimaCannotBeAsked) {
+  fs::remove(m_home / "bin" / "limactl");
+  auto r = colima({"status", "--json", "--profile", "work"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out, "{\"display_name\":\"colima [profile=work]\",\"status\":\"Unknown\","
+                   "\"error\":\"error listing instances: 'limactl' not found\"}\n");
+  EXPECT_TRUE(contains(r.err, "colima: error: error listing instances: 'limactl' not found"))
+      << r.err;
+}
+
 TEST_F(ColimaCli, AMissingLimactlIsAClearErrorWithTheInstallHint) {
   fs::remove(m_home / "bin" / "limactl");
   auto r = colima({"start"});
