@@ -67,6 +67,7 @@ util::FileLock App::lock_profile(const config::Profile& profile, const std::stri
 void App::start(const config::Profile& profile, const StartRequest& request) {
   config::Settings settings = prepare_settings(profile, request);
   util::FileLock lock = lock_profile(profile, "start");
+  adopt_kept_data_disk(profile, settings);
   if (request.save_config) {
     config::save_settings(m_paths.settings_file(profile), settings);
   }

@@ -119,6 +119,26 @@ std::string App::choose_image(const config::Settings& settings, const std::strin
   return builder.build(spec, image::debian_mirror(m_environment)).disk().string();
 }
 
+void App::adopt_kept_data_disk(const config::Profile& profile, config::Settings& settings) {
+  if (!runtime::make(settings.runtime)->uses_data_disk()) {
+    return;
+  }
+  std::error_code error;
+  if (fs::exists(m_paths.instance_dir(profile) / "lima.yaml", error)) {
+    return; // the VM exists: boot grows its disk, shrinking is refused before
+  }
+  lima::Driver driver(m_runner, m_paths);
+  if (auto bytes = driver.data_disk_bytes(profile)) {
+    int gib = static_cast<int>(*bytes / (1024LL * 1024 * 1024));
+    if (gib > settings.disk) {
+      m_progress.info(fmt::format("the container data disk kept from before is {}GiB: it stays "
+                                  "{}GiB (disks never shrink)",
+                                  gib, gib));
+      settings.disk = gib;
+    }
+  }
+}
+
 bool App::boot(const config::Profile& profile, const config::Settings& settings) {
   lima::check_limactl(m_runner);
   auto runtime = runtime::make(settings.runtime);
@@ -186,6 +206,10 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
         m_progress.stage(fmt::format("creating the {}GiB data disk", settings.disk));
         driver.create_data_disk(profile, settings.disk);
         driver.mark_data_disk_unformatted(profile);
+      } else if (auto kept = data_disk ? driver.data_disk_bytes(profile) : std::nullopt;
+                 kept && *kept < settings.disk * 1024LL * 1024 * 1024) {
+        m_progress.stage(fmt::format("growing the kept data disk to {}GiB", settings.disk));
+        driver.resize_data_disk(profile, settings.disk);
       }
       inputs.format_data_disk = data_disk && driver.data_disk_unformatted(profile);
       YAML::Node document = lima::render_document(settings, profile, inputs);

@@ -143,6 +143,22 @@ void Driver::create_data_disk(const config::Profile& profile, int gib) {
           "error creating the data disk");
 }
 
+std::optional<std::int64_t> Driver::data_disk_bytes(const config::Profile& profile) {
+  std::error_code error;
+  std::filesystem::path file = data_disk_file(profile);
+  if (!std::filesystem::exists(file, error)) {
+    return std::nullopt;
+  }
+  process::Result result = m_runner.run(
+      process::Command{.argv = {"qemu-img", "info", "--output=json", "-U", file.string()}});
+  nlohmann::json json = nlohmann::json::parse(result.out, nullptr, false);
+  if (!result.ok() || !json.is_object() || !json.contains("virtual-size") ||
+      !json["virtual-size"].is_number_integer()) {
+    return std::nullopt;
+  }
+  return json["virtual-size"].get<std::int64_t>();
+}
+
 void Driver::mark_data_disk_unformatted(const config::Profile& profile) {
   util::atomic_write(data_disk_file(profile).parent_path() / k_unformatted_marker, "");
 }

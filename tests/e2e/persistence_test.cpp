@@ -148,6 +148,9 @@ TEST_F(VmPersistence, UpdateUpdatesTheEnginePackagesAndKeepsImages) {
 }
 
 TEST_F(VmPersistence, DeleteWithoutDataKeepsImagesForTheNextStart) {
+  // The data disk was grown beyond the default (profiles_test.cpp): the settings go with the
+  // VM, the disk stays, and the next start with default settings must report its real size.
+  nlohmann::json disk_before = status_json()["disk"];
   process::Result r = vm().colima({"delete"});
   EXPECT_EQ(r.exit_code, 2) << "delete without a terminal must ask for --force";
   r = vm().colima({"delete", "--force"});
@@ -157,6 +160,7 @@ TEST_F(VmPersistence, DeleteWithoutDataKeepsImagesForTheNextStart) {
   r = vm().colima({"start"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_images_kept("delete without --data");
+  EXPECT_EQ(status_json()["disk"], disk_before) << "the kept data disk's size: " << r.err;
 }
 
 TEST_F(VmPersistence, DeleteWithDataRemovesTheContainerDataDisk) {

@@ -172,6 +172,10 @@ private:
                                                  const std::string& header,
                                                  const config::Settings& settings);
   std::vector<std::string> editor_argv(const std::string& editor) const;
+  // For a VM about to be created on a data disk that `delete` kept: a kept disk larger than
+  // settings.disk sets settings.disk (disks never shrink), so that the settings and status tell
+  // the truth; a smaller one is grown by boot.
+  void adopt_kept_data_disk(const config::Profile& profile, config::Settings& settings);
   // Boots the VM, provisions its runtime, connects the host and writes the SSH config.
   void bring_up(const config::Profile& profile, const config::Settings& settings);
   // Boots the VM of a profile with the given settings: creates it or resumes it. Returns false

@@ -6,6 +6,7 @@
 #include "colima/process/runner.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -54,6 +55,9 @@ public:
   bool data_disk_exists(const config::Profile& profile);
   // `limactl disk create <id> --size <gib>GiB --format raw`.
   void create_data_disk(const config::Profile& profile, int gib);
+  // The size of the data disk in bytes (`qemu-img info`), nullopt when there is none or it
+  // cannot be read.
+  std::optional<std::int64_t> data_disk_bytes(const config::Profile& profile);
   // Marks a new data disk as not formatted yet (a file beside it, gone with the disk).
   void mark_data_disk_unformatted(const config::Profile& profile);
   // Whether the data disk was created but no boot has completed since: only then may Lima

@@ -1,6 +1,7 @@
 // A `colima start` that fails half way: the error names the stage, carries the root cause from
 // Lima's and QEMU's logs and one remedy; the next start lets Lima format a data disk that the
-// failed first boot never formatted; a damaged disk is refused before anything boots.
+// failed first boot never formatted; a damaged disk is refused before anything boots. And a
+// start on a data disk that `delete` kept takes its size or grows it.
 #include "colima/app/app.hpp"
 #include "colima/config/settings_file.hpp"
 #include "colima/util/error.hpp"
@@ -8,6 +9,7 @@
 #include "fake_runner.hpp"
 #include "temp_dir.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -99,7 +101,55 @@ const std::string k_lima_stderr =
     "time=\"t\" level=error msg=\"host agent process has exited: exit status 1\"\n"
     "time=\"t\" level=fatal msg=\"exiting, status={Running:false} (hint: see ha.stderr.log)\"\n";
 
+// A start after `delete` without --data, on the data disk it kept.
+class KeptDataDisk : public StartFailure {
+protected:
+  void keep_disk_of(std::int64_t gib) {
+    util::atomic_write(m_paths.lima_home() / "_disks" / "colima-half" / "datadisk", "disk");
+    m_runner.on({"limactl", "disk", "list"},
+                process::Result{0, "{\"name\":\"colima-half\"}\n", ""});
+    m_runner.on({"qemu-img", "info", "--output=json", "-U"},
+                process::Result{0, fmt::format("{{\"virtual-size\": {}}}", gib << 30), ""});
+    limactl_start(0, "", "");
+  }
+
+  int saved_disk(const fs::path& file) const {
+    return config::load_settings(file).value().settings.disk;
+  }
+
+  bool resized() const {
+    for (const auto& argv : m_runner.argvs()) {
+      if (argv.size() > 2 && argv[1] == "disk" && argv[2] == "resize") {
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
 } // namespace
+
+TEST_F(KeptDataDisk, ALargerKeptDiskKeepsItsSizeInTheSettingsAndTheState) {
+  keep_disk_of(120);
+  start();
+  EXPECT_EQ(saved_disk(m_paths.settings_file(m_profile)), 120);
+  EXPECT_EQ(saved_disk(m_paths.state_file(m_profile)), 120);
+  EXPECT_FALSE(resized());
+  EXPECT_FALSE(lima_may_format_the_data_disk()) << "a kept disk holds the user's images";
+}
+
+TEST_F(KeptDataDisk, ASmallerKeptDiskIsGrownToTheSizeAskedFor) {
+  keep_disk_of(50);
+  start();
+  EXPECT_EQ(saved_disk(m_paths.state_file(m_profile)), 100);
+  EXPECT_TRUE(resized());
+  bool grown = false;
+  for (const auto& argv : m_runner.argvs()) {
+    grown = grown || argv == std::vector<std::string>{"limactl",     "disk",   "resize",
+                                                      "colima-half", "--size", "100GiB"};
+  }
+  EXPECT_TRUE(grown);
+}
 
 TEST_F(StartFailure, AFailedBootNamesTheStageTheRootCauseInQemusWordsAndOneRemedy) {
   limactl_start(1,
