@@ -53,6 +53,9 @@ std::optional<std::string> disk_damage(process::Runner& runner, const fs::path& 
     return std::nullopt; // no qemu-img to check with: QEMU will report what it finds
   }
   std::string line = failure_line(result.err);
+  if (line.find("lock") != std::string::npos) {
+    return std::nullopt; // another process (a QEMU Lima lost track of) has it open: not damage
+  }
   return line.empty() ? fmt::format("'qemu-img check' exited with status {}", result.exit_code)
                       : line;
 }

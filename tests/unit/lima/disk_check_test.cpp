@@ -65,4 +65,16 @@ TEST(DiskCheck, AnImageQemuImgCannotOpenIsDamagedWithItsMessage) {
             "qemu-img: Could not open 'disk': Image is corrupt");
 }
 
+TEST(DiskCheck, ADiskAnotherProcessHoldsIsNotCalledDamaged) {
+  test::TempDir dir;
+  fs::path disk = dir.path() / "disk";
+  util::atomic_write(disk, k_qcow2_header);
+  test::FakeRunner runner;
+  runner.on({"qemu-img", "check"},
+            process::Result{1, "",
+                            "qemu-img: Could not open 'disk': Failed to get shared \"write\" "
+                            "lock\nIs another process using the image [disk]?\n"});
+  EXPECT_FALSE(disk_damage(runner, disk, true));
+}
+
 } // namespace colima::lima
