@@ -64,6 +64,27 @@ std::string start_failure(const config::Profile& profile, const lima::StartMonit
                      said ? "" : "; cause: " + cause, remedy);
 }
 
+// The names of the settings a running VM only takes at its next start that differ between its
+// own and the new ones.
+std::vector<std::string> changed_settings(const config::Settings& running,
+                                          const config::Settings& wanted) {
+  std::vector<std::string> changed;
+  auto note = [&](bool differs, const char* name) {
+    if (differs) {
+      changed.emplace_back(name);
+    }
+  };
+  note(running.cpu != wanted.cpu, "cpu");
+  note(running.memory != wanted.memory, "memory");
+  note(running.disk != wanted.disk, "disk");
+  note(running.mounts != wanted.mounts || running.mount_type != wanted.mount_type, "mounts");
+  note(running.env != wanted.env, "env");
+  note(running.docker != wanted.docker, "docker");
+  note(running.network != wanted.network, "network");
+  note(running.provision != wanted.provision, "provision");
+  return changed;
+}
+
 // Refuses to boot from a damaged disk, naming it; nothing is changed.
 void refuse_damaged_disks(process::Runner& runner, lima::Driver& driver,
                           const config::Profile& profile, bool data_disk) {
@@ -146,6 +167,14 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
   std::optional<lima::Instance> instance = driver.find(profile);
   if (instance && instance->running()) {
     m_progress.info(profile.display_name() + " is already running");
+    if (auto running = config::load_settings(m_paths.state_file(profile))) {
+      std::vector<std::string> changed = changed_settings(running->settings, settings);
+      if (!changed.empty()) {
+        m_progress.warn(fmt::format("it keeps running with its previous {}: the new ones apply at "
+                                    "the next start ('colima restart{}')",
+                                    util::join(changed, ", "), profile_argument(profile)));
+      }
+    }
     return false;
   }
   if (instance) {

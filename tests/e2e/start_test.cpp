@@ -143,6 +143,15 @@ TEST_F(VmStart, StartingARunningVmSaysSoAndChangesNothing) {
   process::Result r = vm().colima({"start"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find("is already running"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  int cpus = status_json()["cpu"].get<int>();
+  r = vm().colima({"start", "--cpus", std::to_string(cpus + 1), "--save-config=false"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.err.find("colima: warning: it keeps running with its previous cpu: the new ones "
+                       "apply at the next start ('colima restart')"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(status_json()["cpu"].get<int>(), cpus);
 }
 
 TEST_F(VmStart, SshConfigNamesTheInstance) {

@@ -101,6 +101,15 @@ const std::string k_lima_stderr =
     "time=\"t\" level=error msg=\"host agent process has exited: exit status 1\"\n"
     "time=\"t\" level=fatal msg=\"exiting, status={Running:false} (hint: see ha.stderr.log)\"\n";
 
+// Progress that keeps the warnings and shows nothing.
+class WarningsOnly : public util::Progress {
+public:
+  void stage(std::string_view) override {}
+  void info(std::string_view) override {}
+  void warn(std::string_view text) override { warnings.emplace_back(text); }
+  std::vector<std::string> warnings;
+};
+
 // A start after `delete` without --data, on the data disk it kept.
 class KeptDataDisk : public StartFailure {
 protected:
@@ -149,6 +158,29 @@ TEST_F(KeptDataDisk, ASmallerKeptDiskIsGrownToTheSizeAskedFor) {
                                                       "colima-half", "--size", "100GiB"};
   }
   EXPECT_TRUE(grown);
+}
+
+TEST_F(StartFailure, StartingARunningVmWithNewResourcesSaysTheyApplyAtTheNextStart) {
+  config::Settings running;
+  running.disk_image = (m_home.path() / "image.qcow2").string();
+  config::save_settings(m_paths.state_file(m_profile), running);
+  config::Settings wanted = running;
+  wanted.cpu = 4;
+  wanted.env = {{"A", "1"}};
+  config::save_settings(m_paths.settings_file(m_profile), wanted);
+  set_instance("Running");
+  WarningsOnly progress;
+  App app(m_runner, util::Environment(std::map<std::string, std::string>{}), m_paths, progress);
+  app.start(m_profile, StartRequest{});
+  EXPECT_EQ(progress.warnings,
+            (std::vector<std::string>{"it keeps running with its previous cpu, env: the new ones "
+                                      "apply at the next start ('colima restart half')"}));
+  EXPECT_EQ(limactl_starts(), 0);
+
+  progress.warnings.clear();
+  config::save_settings(m_paths.settings_file(m_profile), running);
+  app.start(m_profile, StartRequest{});
+  EXPECT_TRUE(progress.warnings.empty()) << "nothing changed, nothing to say";
 }
 
 TEST_F(StartFailure, AFailedBootNamesTheStageTheRootCauseInQemusWordsAndOneRemedy) {
