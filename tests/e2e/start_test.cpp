@@ -143,7 +143,7 @@ TEST_F(VmStart, StartingARunningVmSaysSoAndChangesNothing) {
   process::Result r = vm().colima({"start"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find("is already running"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("keeps running with its previous"), std::string::npos) << r.err;
   int cpus = status_json()["cpu"].get<int>();
   r = vm().colima({"start", "--cpus", std::to_string(cpus + 1), "--save-config=false"});
   EXPECT_EQ(r.exit_code, 0);
