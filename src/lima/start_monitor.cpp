@@ -80,11 +80,10 @@ std::optional<std::string> StartMonitor::check() {
   }
   for (const char* log : {"ha.stderr.log", "serial.log", "serialp.log"}) {
     if (auto text = util::read_file(m_instance_dir / log)) {
-      // Every tick rereads the logs: match the raw line, parse only the one that matches (the
-      // fatal phrases carry nothing that JSON or logfmt would escape).
       for (const auto& raw : util::split(*text, '\n')) {
-        if (is_fatal_message(raw)) {
-          return "the VM cannot run: " + log_message(raw);
+        std::string message = log_message(raw);
+        if (is_fatal_message(message)) {
+          return "the VM cannot run: " + message;
         }
       }
     }
