@@ -196,7 +196,7 @@ fetch_package() {
   local options=(-o Dir::Etc::SourceList="$root/sources.list" -o Dir::Etc::SourceParts=/dev/null
     -o Dir::State::Lists="$root/lists" -o Dir::Cache::Archives="$root/archives"
     -o APT::Architecture="$arch" -o APT::Architectures="$arch" -o Debug::NoLocking=1
-    -o APT::Sandbox::User=root)
+    -o APT::Sandbox::User=root -o Dir::State::status=/dev/null)
   if ! ls "$root/lists/"*Packages* >/dev/null 2>&1; then
     apt-get "${options[@]}" update -qq >/dev/null || die "cannot read $suite's package lists ($arch)"
   fi
@@ -229,10 +229,17 @@ install_clients() {
   fi
   install_cli_plugin compose docker-compose
   install_cli_plugin buildx docker-buildx
-  if ! command -v kubectl >/dev/null; then
-    say "installing kubectl from Debian 13"
-    fetch_trixie_package kubectl "$cache/unpacked/kubectl"
-    install -m 0755 "$cache/unpacked/kubectl/usr/bin/kubectl" /usr/local/bin/kubectl
+  # kubectl supports servers within one minor version of its own: the default Kubernetes
+  # (k3s v1.35, or v1.35.x built by colima) needs a 1.34 to 1.36 client, which Debian 13 (1.32)
+  # and some machines' own kubectl do not have; Debian's unstable suite does (1.36).
+  local minor
+  minor=$(/usr/local/bin/kubectl version --client -o json 2>/dev/null |
+    sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n 1)
+  if [ "${minor:-0}" -lt 34 ] || [ "${minor:-0}" -gt 36 ]; then
+    say "installing kubectl from Debian unstable (a client for Kubernetes 1.35)"
+    rm -rf "$cache/unpacked/kubectl-sid"
+    fetch_package sid amd64 kubectl "$cache/unpacked/kubectl-sid"
+    install -m 0755 "$cache/unpacked/kubectl-sid/usr/bin/kubectl" /usr/local/bin/kubectl
   fi
 }
 
@@ -256,7 +263,7 @@ main() {
   install_fixtures
   say "ready: $(qemu-system-x86_64 --version | head -1)"
   say "ready: $(runuser -u "$user" -- "$prefix/bin/limactl" --version)"
-  say "ready: $(docker --version); $(docker compose version 2>&1 | head -1); buildx $(docker buildx version 2>&1 | head -1); kubectl $(kubectl version --client 2>/dev/null | head -1)"
+  say "ready: $(docker --version); $(docker compose version 2>&1 | head -1); buildx $(docker buildx version 2>&1 | head -1); kubectl $(/usr/local/bin/kubectl version --client 2>/dev/null | head -1)"
   say "ready: VMs run as the user '$user'"
 }
 
