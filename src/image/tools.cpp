@@ -40,8 +40,8 @@ fs::path find_go(const util::Environment& environment) {
   if (executable("/usr/local/go/bin/go")) {
     return "/usr/local/go/bin/go";
   }
-  throw Error("the containerd image needs nerdctl and buildkit built from Go modules, and no Go "
-              "toolchain was found: install Go (scripts/setup.sh does) or set COLIMA_GO");
+  throw Error("no Go toolchain was found, and colima builds nerdctl, buildkit and Kubernetes from "
+              "Go modules: install Go (scripts/setup.sh does) or set COLIMA_GO");
 }
 
 ToolBuilder::ToolBuilder(process::Runner& runner, fs::path root, util::Environment environment,
