@@ -1,4 +1,5 @@
 #include "colima/config/validate.hpp"
+#include "colima/config/kubernetes.hpp"
 
 #include "colima/util/error.hpp"
 #include "colima/util/strings.hpp"
@@ -152,6 +153,7 @@ void validate(const Settings& s) {
     check_choice("architecture", s.arch, {"x86_64", "aarch64", "host"});
   }
   check_choice("runtime", s.runtime, known_runtimes());
+  check_kubernetes(s);
   if (s.runtime == "incus") {
     throw NotImplementedError("runtime 'incus' is not available in this build yet: use 'docker', "
                               "'containerd' or 'none'");
@@ -202,18 +204,6 @@ void validate(const Settings& s) {
     refuse(fmt::format("invalid hostname '{}': use letters, digits, '-' and '.' only", s.hostname));
   }
   check_port(s.ssh_port, "ssh port");
-  check_port(s.kubernetes.port, "kubernetes port");
-  static const std::regex k3s_version("^v[0-9]+\\.[0-9]+\\.[0-9]+\\+k3s[0-9]+$");
-  if (!std::regex_match(s.kubernetes.version, k3s_version)) {
-    refuse(fmt::format("invalid kubernetes version '{}': use a k3s release tag such as "
-                       "v1.35.0+k3s1",
-                       s.kubernetes.version));
-  }
-  for (const auto& argument : s.kubernetes.k3s_args) {
-    if (util::has_control_character(argument)) {
-      refuse(fmt::format("invalid k3s argument '{}': it contains a control character", argument));
-    }
-  }
   static const std::regex cpu_type("^[A-Za-z0-9_.,+=-]*$");
   if (!std::regex_match(s.cpu_type, cpu_type)) {
     refuse(fmt::format("invalid cpu type '{}': use a QEMU CPU model such as max or "

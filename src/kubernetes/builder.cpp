@@ -1,7 +1,7 @@
 #include "colima/kubernetes/builder.hpp"
 
+#include "colima/config/kubernetes.hpp"
 #include "colima/image/tools.hpp"
-#include "colima/kubernetes/distribution.hpp"
 #include "colima/process/interrupt.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/file_lock.hpp"
@@ -24,10 +24,10 @@ namespace {
 constexpr std::string_view k_error_prefix = "build-kubernetes: error: ";
 
 void check_arguments(const std::string& version, const std::string& arch) {
-  if (distribution_of(version) != Distribution::kubernetes) {
+  if (config::kubernetes_distribution(version) != config::KubernetesDistribution::kubernetes) {
     throw UsageError(fmt::format("'{}' is a k3s release, which colima cannot build: use a "
                                  "Kubernetes version such as {}",
-                                 version, k_default_version));
+                                 version, config::k_built_kubernetes_version));
   }
   if (arch != "x86_64" && arch != "aarch64") {
     throw UsageError(
