@@ -17,7 +17,8 @@ std::optional<GuestScript> DockerRuntime::provision(const config::Settings& sett
                      .text = shipped_script("runtime/docker.sh"),
                      .args = {context.already_running ? "running" : "boot", context.data_mount,
                               docker_daemon_config(settings).dump(),
-                              settings.binfmt ? "binfmt" : "no-binfmt"}};
+                              settings.binfmt ? "binfmt" : "no-binfmt",
+                              settings.kubernetes.enabled ? "cri" : "no-cri"}};
 }
 
 std::optional<GuestScript> DockerRuntime::update() const {

@@ -2,14 +2,16 @@
 # Configures and starts containerd and BuildKit in the guest for nerdctl. colima runs it as root
 # after every boot, its values as arguments, never as code:
 #   limactl shell <id> sudo sh -s -- MODE DATA_MOUNT CONTAINERD_TOML BUILDKITD_TOML NERDCTL_TOML
-#                                    BINFMT                    (guest-lib.sh, then this, on stdin)
+#                                    BINFMT CRI                (guest-lib.sh, then this, on stdin)
 # MODE is boot, or running when the VM was already up (active engines are then left alone);
 # DATA_MOUNT is where Lima mounted the data disk (empty: none); CONTAINERD_TOML and
 # BUILDKITD_TOML are the profile's configuration files, empty for colima's defaults;
-# NERDCTL_TOML is nerdctl's configuration; BINFMT is binfmt or no-binfmt.
+# NERDCTL_TOML is nerdctl's configuration; BINFMT is binfmt or no-binfmt; CRI is cri when
+# Kubernetes runs on this containerd (colima's default configuration then enables its CRI
+# plugin), else no-cri.
 # Prints nothing on success; on failure one line on stderr that says why.
 set -eu
-mode=$1 data=$2 containerd_toml=$3 buildkitd_toml=$4 nerdctl_toml=$5 binfmt=$6
+mode=$1 data=$2 containerd_toml=$3 buildkitd_toml=$4 nerdctl_toml=$5 binfmt=$6 cri=${7:-no-cri}
 user=${SUDO_USER:-root}
 stop_engine() { systemctl stop buildkit.service containerd.service 2>/dev/null || true; }
 
@@ -22,7 +24,9 @@ use_data_disk "$data" containerd buildkit nerdctl cni
 
 # The sockets belong to the Lima user, whose SSH connection forwards them to the host.
 uid=$(id -u "$user") gid=$(id -g "$user")
-if [ -z "$containerd_toml" ]; then
+if [ -z "$containerd_toml" ] && [ "$cri" = cri ]; then
+  containerd_toml=$(printf 'version = 2\n\n[grpc]\n  uid = %s\n  gid = %s\n\n' "$uid" "$gid"; cri_config)
+elif [ -z "$containerd_toml" ]; then
   containerd_toml=$(printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n\n[grpc]\n  uid = %s\n  gid = %s' "$uid" "$gid")
 fi
 if [ -z "$buildkitd_toml" ]; then

@@ -1,14 +1,16 @@
 #!/bin/sh
 # Configures and starts Debian's docker engine in the guest. colima runs it as root after every
 # boot, its values as arguments, never as code:
-#   limactl shell <id> sudo sh -s -- MODE DATA_MOUNT DAEMON_JSON BINFMT   (this script on stdin)
+#   limactl shell <id> sudo sh -s -- MODE DATA_MOUNT DAEMON_JSON BINFMT CRI  (this script on stdin)
 # MODE is boot, or running when the VM was already up (an active engine is then left alone);
 # DATA_MOUNT is where Lima mounted the data disk (empty: none); DAEMON_JSON the daemon.json
-# text; BINFMT is binfmt or no-binfmt (foreign-architecture containers through qemu-user).
+# text; BINFMT is binfmt or no-binfmt (foreign-architecture containers through qemu-user); CRI
+# is cri when Kubernetes runs on the engine's containerd (its CRI plugin configured by colima),
+# else no-cri (Debian's containerd configuration).
 # Prints nothing on success; on failure one line on stderr that says why.
 # guest-lib.sh comes first on stdin.
 set -eu
-mode=$1 data=$2 config=$3 binfmt=$4
+mode=$1 data=$2 config=$3 binfmt=$4 cri=${5:-no-cri}
 user=${SUDO_USER:-}
 stop_engine() { systemctl stop docker.service docker.socket containerd.service 2>/dev/null || true; }
 
@@ -43,12 +45,21 @@ changed=0
 cmp -s "$next" /etc/docker/daemon.json || changed=1
 mv "$next" /etc/docker/daemon.json
 
+# containerd's configuration: colima's own (marked) while Kubernetes uses its CRI plugin.
+marker='# written by colima for Kubernetes'
+if [ "$cri" = cri ]; then
+  write_if_changed /etc/containerd/config.toml "$(printf '%s\nversion = 2\n\n' "$marker"; cri_config)"
+elif [ "$(head -n 1 /etc/containerd/config.toml 2>/dev/null)" = "$marker" ]; then
+  rm -f /etc/containerd/config.toml
+  changed=1
+fi
+
 register_binfmt "$binfmt"
 
 [ "$reload" = 0 ] || systemctl daemon-reload
 if [ "$changed" = 1 ] || [ "$reload" = 1 ]; then
   if systemctl is-active --quiet docker.service; then
-    systemctl restart docker.socket docker.service 2>/dev/null || true
+    systemctl restart containerd.service docker.socket docker.service 2>/dev/null || true
   fi
 fi
 if ! systemctl start containerd.service docker.socket docker.service 2>/dev/null; then

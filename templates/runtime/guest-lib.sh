@@ -73,3 +73,19 @@ unit_error() {
     grep -i -e 'error' -e 'failed' -e 'fatal' | grep -v -e "^$1:" -e '^Failed to start' |
     tail -n 1
 }
+
+# containerd's CRI plugin as Kubernetes needs it: systemd cgroups (as the kubelet), Debian's CNI
+# plugins, and the sandbox image that the Kubernetes script tags from its distribution's pause.
+cri_config() {
+  cat <<'CRI'
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "colima.local/kubernetes/pause:sandbox"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+      SystemdCgroup = true
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "/etc/cni/net.d"
+CRI
+}

@@ -98,7 +98,7 @@ TEST(Runtimes, ContainerdProvisioningPassesTheSuppliedFilesAsArgumentsAndEmptyFo
   EXPECT_EQ(script->stage, "provisioning containerd");
   EXPECT_EQ(script->text, std::string(templates::find("runtime/guest-lib.sh").value()) + "\n" +
                               std::string(templates::find("runtime/containerd.sh").value()));
-  ASSERT_EQ(script->args.size(), 6u);
+  ASSERT_EQ(script->args.size(), 7u);
   EXPECT_EQ(script->args[0], "boot");
   EXPECT_EQ(script->args[1], "/mnt/lima-colima-ctr");
   EXPECT_EQ(script->args[2], hostile);
@@ -106,6 +106,7 @@ TEST(Runtimes, ContainerdProvisioningPassesTheSuppliedFilesAsArgumentsAndEmptyFo
   EXPECT_EQ(script->args[4], "# written by colima\nnamespace = \"default\"\n"
                              "cni_path = \"/usr/lib/cni\"\n");
   EXPECT_EQ(script->args[5], "binfmt");
+  EXPECT_EQ(script->args[6], "no-cri") << "containerd's CRI plugin stays off without Kubernetes";
 }
 
 TEST(Runtimes, DockerProvisioningPassesValuesAsArgumentsAndNeverInTheScript) {
@@ -116,7 +117,7 @@ TEST(Runtimes, DockerProvisioningPassesValuesAsArgumentsAndNeverInTheScript) {
   ASSERT_TRUE(script);
   EXPECT_EQ(script->text, std::string(templates::find("runtime/guest-lib.sh").value()) + "\n" +
                               std::string(templates::find("runtime/docker.sh").value()));
-  ASSERT_EQ(script->args.size(), 4u);
+  ASSERT_EQ(script->args.size(), 5u);
   EXPECT_EQ(script->args[0], "boot");
   EXPECT_EQ(script->args[1], "/mnt/lima-colima");
   EXPECT_EQ(nlohmann::json::parse(script->args[2]), docker_daemon_config(settings));
@@ -125,6 +126,11 @@ TEST(Runtimes, DockerProvisioningPassesValuesAsArgumentsAndNeverInTheScript) {
                                            GuestContext{.data_mount = "", .already_running = true});
   EXPECT_EQ(running->args[0], "running");
   EXPECT_EQ(running->args[3], "binfmt");
+  EXPECT_EQ(running->args[4], "no-cri");
+  config::Settings kubernetes;
+  kubernetes.kubernetes.enabled = true;
+  EXPECT_EQ(make("docker")->provision(kubernetes, GuestContext{})->args[4], "cri");
+  EXPECT_EQ(make("containerd")->provision(kubernetes, GuestContext{})->args[6], "cri");
 }
 
 TEST(Runtimes, DockerUpdatesDebiansEnginePackagesAndRestartsTheEngine) {
