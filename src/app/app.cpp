@@ -1,4 +1,5 @@
 #include "colima/app/app.hpp"
+#include "colima/app/kubernetes.hpp"
 #include "colima/process/interrupt.hpp"
 
 #include "colima/config/settings_file.hpp"
@@ -66,6 +67,10 @@ util::FileLock App::lock_profile(const config::Profile& profile, const std::stri
 
 void App::start(const config::Profile& profile, const StartRequest& request) {
   config::Settings settings = prepare_settings(profile, request);
+  if (settings.kubernetes.enabled) {
+    KubernetesLayer(m_runner, m_environment, m_paths, m_progress)
+        .check_before_start(profile, settings);
+  }
   util::FileLock lock = lock_profile(profile, "start");
   adopt_kept_data_disk(profile, settings);
   if (request.save_config) {
@@ -101,7 +106,12 @@ void App::bring_up(const config::Profile& profile, const config::Settings& setti
   m_progress.stage("starting " + profile.display_name());
   bool booted = boot(profile, settings);
   run_provision_scripts(profile, settings, "after-boot");
-  provision_runtime(profile, settings, !booted);
+  // With Kubernetes, a running VM's runtime is configured again: its containerd may lack the
+  // CRI plugin that Kubernetes needs (it was started without); nothing restarts otherwise.
+  provision_runtime(profile, settings, !booted && !settings.kubernetes.enabled);
+  if (settings.kubernetes.enabled) {
+    KubernetesLayer(m_runner, m_environment, m_paths, m_progress).start(profile, settings);
+  }
   run_provision_scripts(profile, settings, "ready");
   write_ssh_config(settings.ssh_config);
   m_progress.stage(profile.display_name() + " is ready");

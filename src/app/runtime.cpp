@@ -6,6 +6,7 @@
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
+#include "guest_script.hpp"
 
 #include <chrono>
 #include <fmt/format.h>
@@ -25,31 +26,11 @@ host::DockerContext context_of(process::Runner& runner, const config::Paths& pat
                              paths.profile_dir(profile));
 }
 
-// Why a guest script failed: the last non-empty line it wrote on stderr, else its exit status.
-std::string failure_reason(const process::Result& result) {
-  std::string last;
-  for (const auto& line : util::split(result.err, '\n')) {
-    if (!util::trim(line).empty()) {
-      last = util::trim(line);
-    }
-  }
-  return last.empty() ? fmt::format("exit status {}", result.exit_code) : last;
-}
-
 } // namespace
 
 process::Result App::run_guest_script(const config::Profile& profile,
                                       const runtime::GuestScript& script) {
-  std::vector<std::string> argv = {"sudo", "sh", "-s", "--"};
-  argv.insert(argv.end(), script.args.begin(), script.args.end());
-  m_progress.stage(script.stage);
-  lima::Driver driver(m_runner, m_paths);
-  process::Result result = driver.shell(profile, argv, script.text, std::chrono::minutes(15));
-  if (!result.ok()) {
-    throw Error(fmt::format("error {}: {}{}", script.stage, failure_reason(result),
-                            script.hint.empty() ? "" : "; " + script.hint));
-  }
-  return result;
+  return app::run_guest_script(m_runner, m_paths, m_progress, profile, script);
 }
 
 std::map<std::string, std::string>

@@ -1,5 +1,6 @@
 // What runs: status, list, ssh and ssh-config.
 #include "colima/app/app.hpp"
+#include "colima/app/kubernetes.hpp"
 #include "colima/config/settings_file.hpp"
 #include "colima/lima/document.hpp"
 #include "colima/lima/driver.hpp"
@@ -95,6 +96,10 @@ std::optional<Status> App::status(const config::Profile& profile) {
   status.cpu = instance->cpus;
   status.memory = instance->memory;
   status.disk = instance->disk;
+  if (instance->running()) {
+    status.kubernetes =
+        KubernetesLayer(m_runner, m_environment, m_paths, m_progress).answers(profile);
+  }
   if (auto state = config::load_settings(m_paths.state_file(profile))) {
     const config::Settings& s = state->settings;
     status.runtime = s.runtime;
@@ -134,8 +139,10 @@ std::vector<ListEntry> App::list(const std::optional<config::Profile>& only) {
     config::Profile profile = config::Profile::from_name(entry.name);
     if (auto state = config::load_settings(m_paths.state_file(profile))) {
       entry.runtime = state->settings.runtime;
-      if (state->settings.kubernetes.enabled) {
-        entry.runtime += "+k3s";
+      KubernetesLayer kubernetes(m_runner, m_environment, m_paths, m_progress);
+      std::string distribution = kubernetes.distribution_of(profile);
+      if (!distribution.empty() && instance.running() && kubernetes.answers(profile)) {
+        entry.runtime += "+" + distribution;
       }
       entry.disk = state->settings.disk * k_gib;
     }
@@ -210,6 +217,12 @@ std::string App::version_details(const config::Profile& profile) {
                      {}, std::chrono::seconds(30));
     if (nerdctl.ok()) {
       out += util::trim(nerdctl.out) + "\n";
+    }
+  }
+  KubernetesLayer kubernetes(m_runner, m_environment, m_paths, m_progress);
+  if (current->kubernetes) {
+    if (auto server = kubernetes.server_version(profile)) {
+      out += "\nkubernetes\nserver: " + *server + "\n";
     }
   }
   return out;

@@ -1,5 +1,6 @@
 // The VM's lifecycle: boot (create or resume), stop, restart, delete.
 #include "colima/app/app.hpp"
+#include "colima/app/kubernetes.hpp"
 #include "colima/config/settings_file.hpp"
 #include "colima/host/accelerator.hpp"
 #include "colima/image/builder.hpp"
@@ -295,6 +296,9 @@ void App::stop_vm(const config::Profile& profile, bool force) {
     return;
   }
   m_progress.stage("stopping " + profile.display_name());
+  if (instance->running()) {
+    KubernetesLayer(m_runner, m_environment, m_paths, m_progress).stop(profile);
+  }
   disconnect_docker(profile);
   driver.stop(profile, force);
   m_progress.info("done");
@@ -323,6 +327,11 @@ void App::remove(const config::Profile& profile, bool data) {
     driver.remove(profile);
   } else if (!data) {
     m_progress.info(profile.display_name() + " does not exist");
+  }
+  try {
+    KubernetesLayer(m_runner, m_environment, m_paths, m_progress).remove(profile, false);
+  } catch (const Error& error) {
+    m_progress.warn(error.what());
   }
   if (data && driver.data_disk_exists(profile)) {
     m_progress.stage("deleting the container data disk");

@@ -71,8 +71,4 @@ void exit_like(int status) {
   }
 }
 
-void not_built(const std::string& what) {
-  throw NotImplementedError(what + " is not built yet in this colima");
-}
-
 } // namespace colima::cli

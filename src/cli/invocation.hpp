@@ -71,7 +71,5 @@ bool confirm(const std::string& question);
 // Makes colima exit with a program's own exit status (ExitStatus) when it is not 0.
 void exit_like(int status);
 
-// Throws NotImplementedError naming what is not built yet.
-[[noreturn]] void not_built(const std::string& what);
 
 } // namespace colima::cli

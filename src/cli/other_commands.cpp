@@ -102,19 +102,53 @@ void add_other_commands(CLI::App& root, Invocation& invocation) {
       c->alias(alias);
     }
     invocation.on_run(c, [] {
-      throw UsageError("'colima kubernetes' needs a command: start, stop, delete or reset");
+      throw UsageError("'colima kubernetes' needs a command: start, stop, delete, reset or build");
     });
-    for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
-             {"start", "start the Kubernetes cluster"},
-             {"stop", "stop the Kubernetes cluster"},
-             {"delete", "delete the Kubernetes cluster"},
-             {"reset", "reset the Kubernetes cluster"}}) {
+    using Action = app::App::KubernetesAction;
+    for (const auto& [name, help, action] :
+         std::vector<std::tuple<std::string, std::string, Action>>{
+             {"start", "start the Kubernetes cluster", Action::start},
+             {"stop", "stop the Kubernetes cluster", Action::stop},
+             {"delete", "delete the Kubernetes cluster", Action::remove},
+             {"reset", "reset the Kubernetes cluster", Action::reset}}) {
       CLI::App* sub = c->add_subcommand(name, help);
-      invocation.on_run(sub, [&invocation] {
-        invocation.profile();
-        not_built("Kubernetes");
+      Action chosen = action;
+      invocation.on_run(sub, [chosen, &invocation] {
+        invocation.app().kubernetes(invocation.profile(), chosen);
       });
     }
+    c->footer(
+        "The VM must be running. start provisions the cluster when needed (the settings'\n"
+        "kubernetes.version: a k3s release tag is downloaded, a plain Kubernetes version such as\n"
+        "v1.35.4 is built by colima from the Go module proxy); delete and reset remove its\n"
+        "objects. These leave kubernetes.enabled in colima.yaml as it is.");
+    CLI::App* load =
+        c->add_subcommand("load", "make the runtime's images available to Kubernetes pods");
+    auto images = std::make_shared<std::vector<std::string>>();
+    load->add_option("images", *images, "images to load (e.g. my-app:latest)")
+        ->required()
+        ->type_name("");
+    load->footer(
+        "Copies images from docker's store (docker runtime) or nerdctl's default namespace\n"
+        "(containerd runtime) into the store the kubelet reads (containerd's k8s.io\n"
+        "namespace), so that pods run them with imagePullPolicy: Never. With containerd,\n"
+        "'colima nerdctl -- --namespace k8s.io build|load ...' puts them there directly.");
+    invocation.on_run(load, [images, &invocation] {
+      invocation.app().kubernetes_load(invocation.profile(), *images);
+    });
+    CLI::App* build =
+        c->add_subcommand("build", "build a Kubernetes distribution ahead of a start");
+    auto version = std::make_shared<std::string>("v1.35.4");
+    auto arch = std::make_shared<std::string>(config::host_arch());
+    build
+        ->add_option("--version", *version,
+                     "Kubernetes version (vX.Y.Z is built, vX.Y.Z+k3sN is downloaded)")
+        ->capture_default_str();
+    build->add_option("-a,--arch", *arch, "guest architecture (aarch64, x86_64)")
+        ->capture_default_str();
+    invocation.on_run(build, [version, arch, &invocation] {
+      invocation.app().build_kubernetes(*version, *arch);
+    });
   }
   {
     CLI::App* c = root.add_subcommand("clone", "clone Colima profile");

@@ -162,6 +162,7 @@ void add_start_command(CLI::App& root, Invocation& invocation) {
             "  colima start --runtime containerd\n"
             "  colima start --kubernetes\n"
             "  colima start --runtime containerd --kubernetes\n"
+            "  colima start --kubernetes --kubernetes-version v1.35.4   (built by colima)\n"
             "  colima start --cpus 4 --memory 8 --disk 100\n"
             "  colima start --arch aarch64\n"
             "  colima start --dns 1.1.1.1 --dns 8.8.8.8\n"
@@ -229,14 +230,16 @@ void add_start_command(CLI::App& root, Invocation& invocation) {
   c->add_flag("-k,--kubernetes", f.kubernetes, "start with Kubernetes");
   c->add_flag("--with-kubernetes", f.legacy_kubernetes, "start with Kubernetes")->group("");
   c->add_option("--kubernetes-version", f.kubernetes_version,
-                "must match a k3s version https://github.com/k3s-io/k3s/releases")
+                "a k3s release tag (vX.Y.Z+k3sN, downloaded) or a Kubernetes version (vX.Y.Z, "
+                "built by colima from the Go module proxy)")
       ->capture_default_str();
   add_list(c, "--kubernetes-disable", f.kubernetes_disable,
            "components to disable for k3s e.g. traefik,servicelb")
       ->group("");
   add_list(c, "--k3s-arg", f.k3s_args,
            "additional args to pass to k3s (default [--disable=traefik])");
-  c->add_option("--k3s-listen-port", f.k3s_listen_port, "k3s server listen port")
+  c->add_option("--k3s-listen-port", f.k3s_listen_port,
+                "Kubernetes API server port on the host (0: any free port)")
       ->capture_default_str();
   add_list(c, "--env", f.env, "environment variables for the VM (KEY=VALUE)");
   add_list(c, "-n,--dns", f.dns, "DNS resolvers for the VM");

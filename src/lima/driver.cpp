@@ -205,4 +205,10 @@ process::Result Driver::shell(const config::Profile& profile, const std::vector<
   return m_runner.run(command);
 }
 
+void Driver::copy(const config::Profile& profile, const std::filesystem::path& file,
+                  const std::string& guest_path) {
+  process::Command command = limactl({"copy", file.string(), profile.id() + ":" + guest_path});
+  checked(command, "error copying '" + file.string() + "' into " + profile.display_name());
+}
+
 } // namespace colima::lima

@@ -132,6 +132,22 @@ public:
   // The SSH client configuration of the VM, its Host named after the instance.
   std::string ssh_config(const config::Profile& profile);
 
+  // What `colima kubernetes` can do to the cluster of a running VM.
+  enum class KubernetesAction { start, stop, remove, reset };
+  // Starts (provisioning when needed), stops, deletes or resets the profile's cluster. The
+  // settings' kubernetes.enabled is left as it is, as upstream: the next `colima start`
+  // applies the settings again. Throws Error when the VM is not running.
+  void kubernetes(const config::Profile& profile, KubernetesAction action);
+
+  // Copies images from the runtime's store (docker's, or nerdctl's default namespace) into the
+  // store the cluster's kubelet reads (containerd's k8s.io namespace), so that pods run them
+  // with imagePullPolicy Never. Throws Error naming an image the runtime does not have.
+  void kubernetes_load(const config::Profile& profile, const std::vector<std::string>& images);
+
+  // Builds (a plain version) or downloads (a k3s version) a Kubernetes distribution for the
+  // architecture ahead of a start.
+  void build_kubernetes(const std::string& version, const std::string& arch);
+
   // Builds the guest image for the architecture and runtime.
   void build_image(const std::string& arch, const std::string& runtime, const std::string& suite);
 

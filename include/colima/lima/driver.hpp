@@ -80,6 +80,11 @@ public:
                         const std::string& stdin_data = {},
                         std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
+  // Copies a host file into the running guest: `limactl copy <file> <id>:<guest_path>`; the
+  // guest file belongs to the Lima user.
+  void copy(const config::Profile& profile, const std::filesystem::path& file,
+            const std::string& guest_path);
+
   // The environment every limactl call gets.
   std::map<std::string, std::string> environment() const;
 

@@ -361,11 +361,57 @@ TEST_F(ColimaCli, TemplatePrintShowsTheTemplatePath) {
   EXPECT_EQ(r.out, (m_home / ".config/colima/_templates/default.yaml").string() + "\n");
 }
 
-TEST_F(ColimaCli, CommandsWhoseCapabilityIsNotBuiltExitThreeWithAMessage) {
-  auto r = colima({"kubernetes", "start"});
-  EXPECT_EQ(r.exit_code, 3);
-  EXPECT_TRUE(contains(r.err, "is not built yet")) << r.err;
-  EXPECT_EQ(r.out, "");
+TEST_F(ColimaCli, KubernetesCommandsNeedARunningVm) {
+  // A Lima with no instances.
+  write(m_home / "bin" / "limactl", "#!/bin/sh\nexit 0\n");
+  fs::permissions(m_home / "bin" / "limactl", fs::perms(0755));
+  for (const char* action : {"start", "stop", "delete", "reset"}) {
+    auto r = colima({"kubernetes", action});
+    EXPECT_EQ(r.exit_code, 1) << action;
+    EXPECT_TRUE(contains(r.err, "colima: error: colima is not running")) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  auto r = colima({"k8s", "load", "my-app"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "colima is not running")) << r.err;
+}
+
+TEST_F(ColimaCli, KubernetesWithoutAContainerEngineIsRefusedAndNothingIsWritten) {
+  for (const char* runtime : {"none", "incus"}) {
+    auto r = colima({"start", "--runtime", runtime, "--kubernetes"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(contains(r.err, std::string("colima: error: kubernetes cannot run on the '") +
+                                    runtime + "' runtime"))
+        << r.err;
+    EXPECT_FALSE(fs::exists(m_home / ".config/colima/default/colima.yaml"));
+  }
+}
+
+TEST_F(ColimaCli, BadKubernetesInputExitsTwoAndWritesNothing) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--kubernetes-version", "1.35"},
+           {"--kubernetes-version", "v1.35.4-rc.1"},
+           {"--k3s-arg", "--node-label=$(id)"},
+           {"--k3s-arg", "--node-name=a;b"},
+           {"--k3s-listen-port", "70000"},
+           {"--kubernetes-version", "v1.35.4", "--k3s-arg", "--flannel-backend=none"},
+           {"--kubernetes-version", "v1.35.4", "--k3s-arg", "--disable=kube-proxy"}}) {
+    std::vector<std::string> argv = {"start", "--kubernetes"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = colima(argv);
+    EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, "colima: error: ")) << r.err;
+    EXPECT_FALSE(fs::exists(m_home / ".config/colima/default")) << args.back();
+  }
+}
+
+TEST_F(ColimaCli, AKubeconfigPathThatIsADirectoryIsRefusedBeforeAnythingStarts) {
+  fs::create_directories(m_home / "kubeconfig-dir");
+  auto r = colima({"start", "--kubernetes", "--kubernetes-version", "v1.35.4"},
+                  {{"KUBECONFIG", (m_home / "kubeconfig-dir").string()}});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "kubeconfig-dir")) << r.err;
+  EXPECT_FALSE(fs::exists(m_home / ".config/colima/default/colima.yaml"));
 }
 
 TEST_F(ColimaCli, NerdctlInstallOfAProfileWithoutContainerdIsRefusedAndWritesNothing) {
