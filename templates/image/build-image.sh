@@ -153,7 +153,8 @@ else
   packages+=(linux-image-amd64)
 fi
 case "$runtime" in
-  docker) packages+=(docker.io docker-cli containerd runc docker-buildx tini qemu-user-static) ;;
+  docker) packages+=(docker.io docker-cli containerd runc docker-buildx tini qemu-user-static
+    containernetworking-plugins) ;;
   containerd) packages+=(containerd runc containernetworking-plugins qemu-user-static) ;;
 esac
 # shellcheck disable=SC2206
