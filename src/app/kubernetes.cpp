@@ -191,9 +191,10 @@ void KubernetesLayer::start(const config::Profile& profile, const config::Settin
   std::string distribution = config::distribution_name(config::kubernetes_distribution(k.version));
   std::string arch = config::normalize_arch(settings.arch).value_or(config::host_arch());
   lima::Driver driver(m_runner, m_paths);
-  process::Result installed =
-      driver.shell(profile, {"sudo", "sh", "-s", "--", "installed", distribution, k.version},
-                   script_text(), std::chrono::minutes(1));
+  process::Result installed = driver.shell(
+      profile,
+      {"sudo", "sh", "-s", "--", "installed", data_mount(profile), distribution, k.version},
+      script_text(), std::chrono::minutes(1));
   if (!installed.ok()) {
     std::vector<std::string> args = {"install", data_mount(profile), distribution, k.version};
     for (const auto& file : install_files(profile, k.version, arch)) {

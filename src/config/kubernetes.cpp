@@ -109,6 +109,7 @@ const std::vector<std::string>& built_kubernetes_flags() {
                                                  "--cluster-cidr",
                                                  "--service-cidr",
                                                  "--cluster-dns",
+                                                 "--cluster-domain",
                                                  "--node-name",
                                                  "--kube-apiserver-arg",
                                                  "--kube-controller-manager-arg",

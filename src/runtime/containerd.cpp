@@ -28,8 +28,7 @@ std::optional<GuestScript> ContainerdRuntime::provision(const config::Settings& 
                      .args = {context.already_running ? "running" : "boot", context.data_mount,
                               supplied(context, "containerd/config.toml"),
                               supplied(context, "containerd/buildkitd.toml"), nerdctl_config(),
-                              settings.binfmt ? "binfmt" : "no-binfmt",
-                              settings.kubernetes.enabled ? "cri" : "no-cri"},
+                              settings.binfmt ? "binfmt" : "no-binfmt", cri_argument(settings)},
                      .hint = "see 'colima ssh -- sudo journalctl -u containerd -u buildkit'"};
 }
 

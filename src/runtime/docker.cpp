@@ -17,8 +17,7 @@ std::optional<GuestScript> DockerRuntime::provision(const config::Settings& sett
                      .text = shipped_script("runtime/docker.sh"),
                      .args = {context.already_running ? "running" : "boot", context.data_mount,
                               docker_daemon_config(settings).dump(),
-                              settings.binfmt ? "binfmt" : "no-binfmt",
-                              settings.kubernetes.enabled ? "cri" : "no-cri"}};
+                              settings.binfmt ? "binfmt" : "no-binfmt", cri_argument(settings)}};
 }
 
 std::optional<GuestScript> DockerRuntime::update() const {

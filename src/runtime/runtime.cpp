@@ -1,5 +1,6 @@
 #include "colima/runtime/runtime.hpp"
 
+#include "colima/config/kubernetes.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/strings.hpp"
 #include "colima/util/templates.hpp"
@@ -47,6 +48,13 @@ std::unique_ptr<Runtime> make(std::string_view name) {
 std::string shipped_script(std::string_view name) {
   return std::string(templates::find("runtime/guest-lib.sh").value()) + "\n" +
          std::string(templates::find(name).value());
+}
+
+std::string cri_argument(const config::Settings& settings) {
+  bool built =
+      settings.kubernetes.enabled && config::kubernetes_distribution(settings.kubernetes.version) ==
+                                         config::KubernetesDistribution::kubernetes;
+  return built ? "cri" : "no-cri";
 }
 
 } // namespace colima::runtime

@@ -23,6 +23,9 @@
 #       exit 0 when the API server answers /readyz.
 #   kubeconfig DIST
 #       prints the admin kubeconfig.
+#   load RUNTIME IMAGE...
+#       copies images from the runtime's store (docker, or nerdctl's default namespace) into
+#       containerd's k8s.io namespace, which the kubelet reads.
 # DATA_MOUNT is where Lima mounted the data disk (empty: none); DIST is kubernetes (upstream
 # Kubernetes that colima builds) or k3s; RUNTIME is containerd or docker.
 # Admin kubeconfig: /var/lib/colima-kubernetes/admin.kubeconfig (kubernetes),
@@ -968,6 +971,9 @@ start_kubernetes() {
   write_if_changed /etc/cni/net.d/10-colima.conflist "$(cni_conflist)"
   ensure_cri "$pause_image" /usr/lib/cni /etc/cni/net.d
   import_image "$pause_image" "$version_dir/images/pause.tar"
+  # colima's containerd configuration names the sandbox image by one fixed reference.
+  ctr -n k8s.io images tag --force "$pause_image" colima.local/kubernetes/pause:sandbox >/dev/null 2>&1 ||
+    fail "containerd could not tag the pause image '$pause_image'"
   [ "$no_coredns" = 1 ] || import_image "$coredns_image" "$version_dir/images/coredns.tar"
 
   mkdir -p "$kube/etcd"
@@ -1207,7 +1213,47 @@ action_kubeconfig() {
   cat "$file"
 }
 
-[ $# -ge 1 ] || fail "usage: ACTION ARGS... (installed, install, start, stop, delete, ready, kubeconfig)"
+# --- load: the runtime's images for pods -----------------------------------------------------
+
+# Copies images from the runtime's store (docker's, or nerdctl's default namespace) into
+# containerd's k8s.io namespace, which the kubelet reads.
+action_load() {
+  [ $# -ge 2 ] || fail "usage: load RUNTIME IMAGE..."
+  runtime=$1
+  shift
+  case "$runtime" in
+    docker | containerd) ;;
+    *) fail "unknown runtime '$runtime' (valid: docker, containerd)" ;;
+  esac
+  for image in "$@"; do
+    if [ "$runtime" = docker ]; then
+      docker image inspect "$image" >/dev/null 2>&1 ||
+        fail "docker has no image '$image': build or load it with docker first"
+    else
+      nerdctl --namespace default image inspect "$image" >/dev/null 2>&1 ||
+        fail "containerd has no image '$image' in nerdctl's default namespace: build or load it with 'colima nerdctl' first"
+    fi
+  done
+  archive=$(mktemp /var/tmp/colima-load-XXXXXX)
+  if [ "$runtime" = docker ]; then
+    out=$(docker save --output "$archive" "$@" 2>&1) || {
+      rm -f "$archive"
+      fail "docker could not save the images: $(printf '%s\n' "$out" | tail -n 1)"
+    }
+  else
+    out=$(nerdctl --namespace default save --output "$archive" "$@" 2>&1) || {
+      rm -f "$archive"
+      fail "nerdctl could not save the images: $(printf '%s\n' "$out" | tail -n 1)"
+    }
+  fi
+  out=$(ctr -n k8s.io images import "$archive" 2>&1) || {
+    rm -f "$archive"
+    fail "containerd did not import the images: $(printf '%s\n' "$out" | tail -n 1)"
+  }
+  rm -f "$archive"
+}
+
+[ $# -ge 1 ] || fail "usage: ACTION ARGS... (installed, install, start, stop, delete, ready, kubeconfig, load)"
 action=$1
 shift
 case "$action" in
@@ -1218,5 +1264,6 @@ case "$action" in
   delete) action_delete "$@" ;;
   ready) action_ready "$@" ;;
   kubeconfig) action_kubeconfig "$@" ;;
+  load) action_load "$@" ;;
   *) fail "unknown Kubernetes action '$action'" ;;
 esac

@@ -129,6 +129,9 @@ TEST(Runtimes, DockerProvisioningPassesValuesAsArgumentsAndNeverInTheScript) {
   EXPECT_EQ(running->args[4], "no-cri");
   config::Settings kubernetes;
   kubernetes.kubernetes.enabled = true;
+  EXPECT_EQ(make("docker")->provision(kubernetes, GuestContext{})->args[4], "no-cri")
+      << "k3s configures containerd itself";
+  kubernetes.kubernetes.version = "v1.35.4";
   EXPECT_EQ(make("docker")->provision(kubernetes, GuestContext{})->args[4], "cri");
   EXPECT_EQ(make("containerd")->provision(kubernetes, GuestContext{})->args[6], "cri");
 }
