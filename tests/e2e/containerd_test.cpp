@@ -7,6 +7,7 @@
 // the default profile is gone.
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
+#include "oci_archive.hpp"
 #include "vm_test.hpp"
 
 #include <chrono>
@@ -28,65 +29,6 @@ protected:
                                  const fs::path& cwd = {}) {
     args.insert(args.begin(), {"nerdctl", "--profile", "ctr", "--"});
     return vm().colima(args, stdin_data, {}, cwd);
-  }
-
-  // The sha256 of a file, as hex.
-  static std::string sha256(const fs::path& file) {
-    process::Result r = vm().run({"sha256sum", file.string()});
-    return util::split(util::trim(r.out), ' ').front();
-  }
-
-  // Stores a blob of the OCI layout at dir and returns its descriptor.
-  static nlohmann::json add_blob(const fs::path& dir, const fs::path& file,
-                                 const std::string& media_type) {
-    std::string digest = sha256(file);
-    fs::create_directories(dir / "blobs" / "sha256");
-    fs::copy_file(file, dir / "blobs" / "sha256" / digest, fs::copy_options::overwrite_existing);
-    return {
-        {"mediaType", media_type}, {"digest", "sha256:" + digest}, {"size", fs::file_size(file)}};
-  }
-
-  // An OCI image archive of a root file system holding the host's static busybox, named
-  // k_image: what a user without a registry would make with any OCI tool.
-  static fs::path make_oci_archive() {
-    fs::path work = vm().home() / "oci";
-    fs::path root = work / "rootfs";
-    fs::path layout = work / "layout";
-    fs::create_directories(root / "bin");
-    fs::copy_file("/usr/bin/busybox", root / "bin" / "busybox",
-                  fs::copy_options::overwrite_existing);
-    fs::permissions(root / "bin" / "busybox", fs::perms(0755));
-    if (!fs::is_symlink(root / "bin" / "sh")) {
-      fs::create_symlink("busybox", root / "bin" / "sh");
-    }
-    fs::path layer = work / "layer.tar";
-    EXPECT_EQ(vm().run({"tar", "-C", root.string(), "-cf", layer.string(), "."}).exit_code, 0);
-    nlohmann::json layer_blob = add_blob(layout, layer, "application/vnd.oci.image.layer.v1.tar");
-    nlohmann::json config = {
-        {"architecture", "amd64"},
-        {"os", "linux"},
-        {"config", {{"Env", {"PATH=/bin"}}, {"Cmd", {"/bin/sh"}}}},
-        {"rootfs", {{"type", "layers"}, {"diff_ids", {layer_blob["digest"]}}}}};
-    util::atomic_write(work / "config.json", config.dump());
-    nlohmann::json manifest = {{"schemaVersion", 2},
-                               {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-                               {"config", add_blob(layout, work / "config.json",
-                                                   "application/vnd.oci.image.config.v1+json")},
-                               {"layers", {layer_blob}}};
-    util::atomic_write(work / "manifest.json", manifest.dump());
-    nlohmann::json manifest_blob =
-        add_blob(layout, work / "manifest.json", "application/vnd.oci.image.manifest.v1+json");
-    manifest_blob["annotations"] = {{"io.containerd.image.name", k_image},
-                                    {"org.opencontainers.image.ref.name", "latest"}};
-    util::atomic_write(layout / "index.json",
-                       nlohmann::json{{"schemaVersion", 2}, {"manifests", {manifest_blob}}}.dump());
-    util::atomic_write(layout / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
-    fs::path archive = work / "busybox-oci.tar";
-    EXPECT_EQ(vm().run({"tar", "-C", layout.string(), "-cf", archive.string(), "oci-layout",
-                        "index.json", "blobs"})
-                  .exit_code,
-              0);
-    return archive;
   }
 
   // Runs colima with args in the background, sends it signal once its stderr shows pattern,
@@ -156,7 +98,7 @@ TEST_F(Containerd, StartsOnColimasOwnImageWithNerdctlAndBuildkitBuiltIn) {
 }
 
 TEST_F(Containerd, LoadsALocallyMadeOciArchiveAndRunsIt) {
-  fs::path archive = make_oci_archive();
+  fs::path archive = make_oci_archive(vm(), k_image, vm().home() / "oci");
   auto bytes = util::read_file(archive);
   ASSERT_TRUE(bytes);
   process::Result r = nerdctl({"load"}, *bytes);

@@ -67,11 +67,12 @@ VmSession::~VmSession() {
 process::Result VmSession::run(std::vector<std::string> argv, const std::string& stdin_data,
                                std::map<std::string, std::string> env) {
   env["HOME"] = m_home.string();
-  process::Command command{.argv = std::move(argv),
-                           .env = std::move(env),
-                           .unset_env = {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG"},
-                           .cwd = m_home,
-                           .stdin_data = stdin_data};
+  process::Command command{
+      .argv = std::move(argv),
+      .env = std::move(env),
+      .unset_env = {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "KUBECONFIG"},
+      .cwd = m_home,
+      .stdin_data = stdin_data};
   return m_runner.run(command);
 }
 
@@ -84,7 +85,8 @@ process::Result VmSession::colima(std::vector<std::string> args, const std::stri
   process::Command command{.argv = args,
                            .env = env,
                            .unset_env = {"COLIMA_HOME", "COLIMA_PROFILE", "XDG_CONFIG_HOME",
-                                         "LIMA_HOME", "DOCKER_HOST", "DOCKER_CONTEXT"},
+                                         "LIMA_HOME", "DOCKER_HOST", "DOCKER_CONTEXT",
+                                         "KUBECONFIG"},
                            .cwd = cwd.empty() ? m_home : cwd,
                            .stdin_data = stdin_data};
   command.on_line = [](process::Stream, std::string_view line) {

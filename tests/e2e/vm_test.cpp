@@ -1,8 +1,12 @@
 #include "vm_test.hpp"
 
 #include "colima/image/store.hpp"
+#include "colima/kubernetes/builder.hpp"
+#include "colima/process/posix_runner.hpp"
+#include "colima/util/environment.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <memory>
@@ -31,7 +35,9 @@ std::string& unavailable() {
 class Prebuild {
 public:
   void start() {
-    if (!unavailable().empty()) {
+    // COLIMA_E2E_PREBUILD=0: a developer running one suite builds only what it needs.
+    const char* prebuild = std::getenv("COLIMA_E2E_PREBUILD");
+    if (!unavailable().empty() || (prebuild != nullptr && std::string(prebuild) == "0")) {
       return;
     }
     image::Store store(VmSession::cache() / "images");
@@ -41,6 +47,16 @@ public:
       if (!store.find(image::ImageSpec{"trixie", arch, runtime}, image::recipe_id(runtime))) {
         script += fmt::format("\"$0\" image build --arch {} --runtime {}; ", arch, runtime);
       }
+    }
+    // The Kubernetes distribution the Kubernetes suite starts (the aarch64 image after it:
+    // that suite runs first).
+    kubernetes::Builder kubernetes(m_runner, VmSession::cache() / "kubernetes",
+                                   util::Environment::from_process());
+    if (!kubernetes.find("v1.35.4", "x86_64")) {
+      std::string aarch64 = "\"$0\" image build --arch aarch64 --runtime docker; ";
+      std::string::size_type at = script.find(aarch64);
+      std::string build = "\"$0\" kubernetes build --version v1.35.4 --arch x86_64; ";
+      script.insert(at == std::string::npos ? script.size() : at, build);
     }
     if (script.empty()) {
       return;
@@ -81,6 +97,7 @@ public:
   }
 
 private:
+  process::PosixRunner m_runner;
   pid_t m_child = -1;
 };
 
