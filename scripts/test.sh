@@ -36,7 +36,7 @@ run_tiers() {
   (cd "$work/src" && find src include tests -name '*.cpp' -o -name '*.hpp' |
     xargs clang-format --dry-run --Werror) || die "clang-format found unformatted code"
   say "running the unit, contract and e2e tiers"
-  COLIMA_REQUIRE_ALL_TIERS=1 ctest --test-dir "$build" -L 'unit|contract|e2e' \
+  COLIMA_REQUIRE_ALL_TIERS=1 ctest --test-dir "$build" -L '^(unit|contract|e2e)$' \
     --output-on-failure --no-tests=error -j2
   # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer (clang), and the
   # libFuzzer targets for COLIMA_FUZZ_SECONDS each.

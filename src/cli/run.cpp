@@ -164,6 +164,9 @@ int run(int argc, char** argv) {
   Invocation invocation(util::Environment::from_process(), runner, progress);
   CLI::App root("Colima: container runtimes on Linux with minimal setup.", "colima");
   root.fallthrough();
+  // One command per invocation: a second command's name (or alias) is the first one's
+  // argument, e.g. a profile named k8s in `colima status k8s`.
+  root.require_subcommand(0, 1);
   root.footer(k_exit_codes);
   root.add_option("-p,--profile", invocation.profile_flag, "profile name, for multiple instances")
       ->default_str("default");

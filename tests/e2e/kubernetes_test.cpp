@@ -142,7 +142,8 @@ TEST_F(Kubernetes, StartsTheBuiltDistributionOnContainerdAndTheHostsKubectlUsesI
   EXPECT_NE(r.out.find("colima-k8s"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("other"), std::string::npos) << r.out;
   EXPECT_EQ(util::trim(kubectl({"config", "current-context"}).out), "colima-k8s");
-  r = kubectl({"config", "view", "-o", "jsonpath={.users[?(@.name==\"other-user\")].user.token}"});
+  r = kubectl(
+      {"config", "view", "--raw", "-o", "jsonpath={.users[?(@.name==\"other-user\")].user.token}"});
   EXPECT_EQ(r.out, "secret-token");
   r = kubectl(
       {"config", "view", "-o", "jsonpath={.clusters[?(@.name==\"colima-k8s\")].cluster.server}"});

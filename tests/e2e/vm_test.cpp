@@ -1,9 +1,6 @@
 #include "vm_test.hpp"
 
 #include "colima/image/store.hpp"
-#include "colima/kubernetes/builder.hpp"
-#include "colima/process/posix_runner.hpp"
-#include "colima/util/environment.hpp"
 
 #include <csignal>
 #include <cstdlib>
@@ -48,16 +45,6 @@ public:
         script += fmt::format("\"$0\" image build --arch {} --runtime {}; ", arch, runtime);
       }
     }
-    // The Kubernetes distribution the Kubernetes suite starts (the aarch64 image after it:
-    // that suite runs first).
-    kubernetes::Builder kubernetes(m_runner, VmSession::cache() / "kubernetes",
-                                   util::Environment::from_process());
-    if (!kubernetes.find("v1.35.4", "x86_64")) {
-      std::string aarch64 = "\"$0\" image build --arch aarch64 --runtime docker; ";
-      std::string::size_type at = script.find(aarch64);
-      std::string build = "\"$0\" kubernetes build --version v1.35.4 --arch x86_64; ";
-      script.insert(at == std::string::npos ? script.size() : at, build);
-    }
     if (script.empty()) {
       return;
     }
@@ -97,7 +84,6 @@ public:
   }
 
 private:
-  process::PosixRunner m_runner;
   pid_t m_child = -1;
 };
 

@@ -361,6 +361,17 @@ TEST_F(ColimaCli, TemplatePrintShowsTheTemplatePath) {
   EXPECT_EQ(r.out, (m_home / ".config/colima/_templates/default.yaml").string() + "\n");
 }
 
+TEST_F(ColimaCli, AProfileNamedLikeACommandIsTheProfileNotTheCommand) {
+  write(m_home / "bin" / "limactl", "#!/bin/sh\nexit 0\n");
+  fs::permissions(m_home / "bin" / "limactl", fs::perms(0755));
+  for (const char* name : {"k8s", "ls", "kube"}) {
+    auto r = colima({"status", name, "--json"});
+    EXPECT_EQ(r.exit_code, 5) << name << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, std::string("colima [profile=") + name + "] does not exist"))
+        << r.err;
+  }
+}
+
 TEST_F(ColimaCli, KubernetesCommandsNeedARunningVm) {
   // A Lima with no instances.
   write(m_home / "bin" / "limactl", "#!/bin/sh\nexit 0\n");
