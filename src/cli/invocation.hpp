@@ -71,5 +71,4 @@ bool confirm(const std::string& question);
 // Makes colima exit with a program's own exit status (ExitStatus) when it is not 0.
 void exit_like(int status);
 
-
 } // namespace colima::cli
