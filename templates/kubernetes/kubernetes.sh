@@ -301,8 +301,9 @@ cri_section() {
 
 # Turns on containerd's CRI plugin with cri_section "$@": removes it from disabled_plugins,
 # replaces colima's earlier section and keeps the rest of the configuration (a configuration
-# with a CRI section of its own is left as it is). Restarts containerd when that changed its
-# configuration, and BuildKit with it; waits for the CRI plugin.
+# with a CRI section of its own that sets SystemdCgroup = true is left as it is; one whose CRI
+# section does not is replaced). Restarts containerd when that changed its configuration, and
+# BuildKit with it; waits for the CRI plugin.
 ensure_cri() {
   file=/etc/containerd/config.toml
   current=$(cat "$file" 2>/dev/null || true)
@@ -312,7 +313,14 @@ ensure_cri() {
     rest=$(printf 'version = 2\n%s' "$rest")
   fi
   if printf '%s\n' "$rest" | grep -q '^[[:space:]]*\[plugins\.\("io\.containerd\.grpc\.v1\.cri"\|cri\)[].]'; then
-    want=$rest
+    if printf '%s\n' "$rest" | grep -q '^[[:space:]]*SystemdCgroup[[:space:]]*=[[:space:]]*true'; then
+      want=$rest
+    else
+      # A CRI section without the systemd cgroup driver (Debian's own configuration has one):
+      # colima's replaces the configuration, which keeps its [grpc] section.
+      grpc=$(printf '%s\n' "$rest" | awk '/^\[grpc\]/ { on = 1; print; next } /^[[:space:]]*\[/ { on = 0 } on')
+      want=$(printf 'version = 2\n\n%s%s%s' "$grpc" "${grpc:+$nl$nl}" "$(cri_section "$@")")
+    fi
   else
     want=$(printf '%s\n\n%s' "$rest" "$(cri_section "$@")")
   fi
@@ -732,6 +740,8 @@ serializeImagePulls: false
 EOF
 }
 
+# The pods' network: a bridge with masquerading, host ports, and the firewall plugin, which
+# accepts the pods' traffic in the FORWARD chain (docker sets its policy to DROP).
 cni_conflist() {
   cat <<EOF
 {
@@ -751,7 +761,8 @@ cni_conflist() {
         "routes": [{ "dst": "0.0.0.0/0" }]
       }
     },
-    { "type": "portmap", "capabilities": { "portMappings": true } }
+    { "type": "portmap", "capabilities": { "portMappings": true } },
+    { "type": "firewall" }
   ]
 }
 EOF
