@@ -41,7 +41,7 @@
 # k3s gets its arguments as they are.
 # Prints nothing on success (kubeconfig: the file); on failure one line on stderr that says why.
 set -eu
-umask 077
+umask 022
 
 kube=/var/lib/colima-kubernetes
 k3s_images=/var/lib/rancher/k3s/agent/images
@@ -301,8 +301,9 @@ cri_section() {
 
 # Turns on containerd's CRI plugin with cri_section "$@": removes it from disabled_plugins,
 # replaces colima's earlier section and keeps the rest of the configuration (a configuration
-# with a CRI section of its own is left as it is). Restarts containerd when that changed its
-# configuration, and BuildKit with it; waits for the CRI plugin.
+# with a CRI section of its own that sets SystemdCgroup = true is left as it is; one whose CRI
+# section does not is replaced). Restarts containerd when that changed its configuration, and
+# BuildKit with it; waits for the CRI plugin.
 ensure_cri() {
   file=/etc/containerd/config.toml
   current=$(cat "$file" 2>/dev/null || true)
@@ -312,7 +313,14 @@ ensure_cri() {
     rest=$(printf 'version = 2\n%s' "$rest")
   fi
   if printf '%s\n' "$rest" | grep -q '^[[:space:]]*\[plugins\.\("io\.containerd\.grpc\.v1\.cri"\|cri\)[].]'; then
-    want=$rest
+    if printf '%s\n' "$rest" | grep -q '^[[:space:]]*SystemdCgroup[[:space:]]*=[[:space:]]*true'; then
+      want=$rest
+    else
+      # A CRI section without the systemd cgroup driver (Debian's own configuration has one):
+      # colima's replaces the configuration, which keeps its [grpc] section.
+      grpc=$(printf '%s\n' "$rest" | awk '/^\[grpc\]/ { on = 1; print; next } /^[[:space:]]*\[/ { on = 0 } on')
+      want=$(printf 'version = 2\n\n%s%s%s' "$grpc" "${grpc:+$nl$nl}" "$(cri_section "$@")")
+    fi
   else
     want=$(printf '%s\n\n%s' "$rest" "$(cri_section "$@")")
   fi
@@ -380,27 +388,32 @@ remove_pods() {
     ip netns delete "$netns" 2>/dev/null || true
   done
   ip link delete cni0 2>/dev/null || true
-  rm -rf /run/colima-kubernetes
-  remove_cni_rules
+  ip link delete flannel.1 2>/dev/null || true
+  rm -rf /run/colima-kubernetes /run/flannel /var/lib/cni/networks/cbr0 /var/lib/cni/flannel
+  remove_cni_rules colima-kubernetes
+  remove_cni_rules cbr0
 }
 
-# Removes the KUBE- chains and rules that kube-proxy and the kubelet made (others stay).
+# Removes the KUBE- and FLANNEL- chains and rules that kube-proxy, the kubelet and k3s's
+# flannel made (others stay).
 remove_kube_rules() {
   for family in iptables ip6tables; do
     command -v "$family-save" >/dev/null || continue
     rules=$("$family-save" 2>/dev/null) || continue
     case "$rules" in
-      *KUBE-*) printf '%s\n' "$rules" | grep -v -e 'KUBE-' | "$family-restore" 2>/dev/null || true ;;
+      *KUBE-* | *FLANNEL-*)
+        printf '%s\n' "$rules" | grep -v -e 'KUBE-' -e 'FLANNEL-' | "$family-restore" 2>/dev/null || true
+        ;;
     esac
   done
 }
 
-# Removes the NAT rules that the CNI plugins made for pods of the colima-kubernetes network
-# whose containers were removed without them (the chains their rules jump to, too).
+# Removes the NAT rules that the CNI plugins made for pods of CNI network $1 whose containers
+# were removed without them (the chains their rules jump to, too).
 remove_cni_rules() {
   command -v iptables-save >/dev/null || return 0
   rules=$(iptables-save -t nat 2>/dev/null) || return 0
-  mine='name: \"colima-kubernetes\"'
+  mine="name: \\\"$1\\\""
   case "$rules" in
     *"$mine"*) ;;
     *) return 0 ;;
@@ -727,6 +740,8 @@ serializeImagePulls: false
 EOF
 }
 
+# The pods' network: a bridge with masquerading, host ports, and the firewall plugin, which
+# accepts the pods' traffic in the FORWARD chain (docker sets its policy to DROP).
 cni_conflist() {
   cat <<EOF
 {
@@ -746,7 +761,8 @@ cni_conflist() {
         "routes": [{ "dst": "0.0.0.0/0" }]
       }
     },
-    { "type": "portmap", "capabilities": { "portMappings": true } }
+    { "type": "portmap", "capabilities": { "portMappings": true } },
+    { "type": "firewall" }
   ]
 }
 EOF
@@ -1083,17 +1099,13 @@ start_k3s() {
     [ "$prev" != --node-name ] || node_name=$arg
     prev=$arg
   done
-  if [ "$runtime" = containerd ]; then
-    # k3s's flannel and its CNI programs live in k3s's own directories.
-    ensure_cri "" /var/lib/rancher/k3s/data/current/bin /var/lib/rancher/k3s/agent/etc/cni/net.d
-    mkdir -p /var/lib/rancher/k3s/agent/etc/cni/net.d
-  fi
   import_airgap
   if [ "$runtime" = containerd ]; then
+    # The air-gap images' pause image; k3s's flannel and its CNI programs live in k3s's own
+    # directories.
     pause=$(ctr -n k8s.io images ls -q 2>/dev/null | grep '/rancher/mirrored-pause:' | head -n 1 || true)
-    if [ -n "$pause" ]; then
-      ensure_cri "$pause" /var/lib/rancher/k3s/data/current/bin /var/lib/rancher/k3s/agent/etc/cni/net.d
-    fi
+    mkdir -p /var/lib/rancher/k3s/agent/etc/cni/net.d
+    ensure_cri "$pause" /var/lib/rancher/k3s/data/current/bin /var/lib/rancher/k3s/agent/etc/cni/net.d
   fi
   set -- server --write-kubeconfig-mode 644 "$@" --advertise-address "$node_ip"
   [ "$own_iface" = 1 ] || set -- "$@" --flannel-iface "$node_dev"
@@ -1108,7 +1120,7 @@ start_k3s() {
   text=$(printf '%s\n' '[Unit]' 'Description=Lightweight Kubernetes (colima)' \
     'Wants=network-online.target' 'After=network-online.target containerd.service docker.service' \
     '' '[Service]' 'Type=notify' 'KillMode=process' 'Delegate=yes' 'LimitNOFILE=1048576' \
-    'LimitNPROC=infinity' 'LimitCORE=infinity' 'TasksMax=infinity' 'TimeoutStartSec=0' \
+    'LimitNPROC=infinity' 'LimitCORE=infinity' 'TasksMax=infinity' 'TimeoutStartSec=600' \
     'TimeoutStopSec=10' 'Restart=always' 'RestartSec=5s' \
     'ExecStartPre=-/sbin/modprobe br_netfilter' 'ExecStartPre=-/sbin/modprobe overlay' \
     "$(exec_start /usr/local/bin/k3s "$@")")
@@ -1176,7 +1188,6 @@ action_delete() {
     if [ -n "$version" ] && [ -x "$kube/versions/$version/bin/kube-proxy" ]; then
       "$kube/versions/$version/bin/kube-proxy" --cleanup >/dev/null 2>&1 || true
     fi
-    remove_kube_rules
     for unit in $units; do
       rm -f "/etc/systemd/system/$unit.service"
     done
@@ -1189,6 +1200,7 @@ action_delete() {
       find /var/lib/rancher/k3s/agent -mindepth 1 -maxdepth 1 ! -name images -exec rm -rf {} +
     fi
   fi
+  remove_kube_rules
   find /var/lib/kubelet -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null || true
   systemctl daemon-reload
 }
