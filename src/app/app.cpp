@@ -4,6 +4,7 @@
 
 #include "colima/config/settings_file.hpp"
 #include "colima/config/validate.hpp"
+#include "colima/lima/document.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
@@ -47,10 +48,26 @@ config::Settings App::prepare_settings(const config::Profile& profile,
   config::Settings settings =
       config::resolve_start_settings(overrides, saved, from_template, request.use_template);
   config::validate(settings);
+  lima::check_mounts(settings, m_paths.home(), m_environment);
+  // The manifest that vouches for a downloaded image comes from the same mirror as the image.
+  if (settings.disk_image_mirror.starts_with("http://") &&
+      m_environment.get("COLIMA_INSECURE_MIRROR").value_or("") != "1") {
+    throw UsageError(fmt::format("the disk image mirror '{}' is plain http: the images and the "
+                                 "checksums that vouch for them could be changed on the way; use "
+                                 "https://, or set COLIMA_INSECURE_MIRROR=1 to accept it",
+                                 settings.disk_image_mirror));
+  }
   if (auto state = load(m_paths.state_file(profile))) {
     config::check_unchangeable(settings, *state, profile.short_name());
   }
   return settings;
+}
+
+void App::make_private(const std::filesystem::path& directory) {
+  if (std::error_code error = util::create_private_directory(directory)) {
+    m_progress.warn(fmt::format("cannot make '{}' private to its owner (mode 0700): {}",
+                                directory.string(), error.message()));
+  }
 }
 
 util::FileLock App::lock_profile(const config::Profile& profile, const std::string& action) {
@@ -67,11 +84,18 @@ util::FileLock App::lock_profile(const config::Profile& profile, const std::stri
 
 void App::start(const config::Profile& profile, const StartRequest& request) {
   config::Settings settings = prepare_settings(profile, request);
+  // A VM to create: its disk image is input to check before anything is written or run.
+  std::error_code missing;
+  if (!settings.disk_image.empty() && !fs::exists(m_paths.instance_dir(profile), missing)) {
+    check_disk_image(settings, false);
+  }
   if (settings.kubernetes.enabled) {
     KubernetesLayer(m_runner, m_environment, m_paths, m_progress)
         .check_before_start(profile, settings);
   }
   util::FileLock lock = lock_profile(profile, "start");
+  make_private(m_paths.colima_home());
+  make_private(m_paths.profile_dir(profile));
   adopt_kept_data_disk(profile, settings);
   if (request.save_config) {
     config::save_settings(m_paths.settings_file(profile), settings);
@@ -83,6 +107,7 @@ void App::start(const config::Profile& profile, const StartRequest& request) {
       throw Error("empty file, startup aborted");
     }
     config::validate(*edited);
+    lima::check_mounts(*edited, m_paths.home(), m_environment);
     if (auto state = load(m_paths.state_file(profile))) {
       config::check_unchangeable(*edited, *state, profile.short_name());
     }
@@ -126,6 +151,7 @@ void App::edit_template(const std::string& editor) {
     throw Error("empty file, template edit aborted");
   }
   config::validate(*edited);
+  make_private(m_paths.colima_home());
   config::save_settings(m_paths.template_file(), *edited);
   m_progress.info("configurations template saved to '" + m_paths.template_file().string() + "'");
 }
@@ -153,12 +179,16 @@ std::vector<std::string> App::editor_argv(const std::string& editor) const {
   if (chosen.empty()) {
     throw Error("no editor found: set $EDITOR or pass --editor");
   }
-  std::vector<std::string> argv;
-  for (const auto& word : util::split(util::trim(chosen), ' ')) {
-    if (!word.empty()) {
-      argv.push_back(word);
-    }
+  // Split as a shell splits words (quotes and backslashes, no expansion): `code --wait` and
+  // `"/opt/my editor/bin/ed"` both work.
+  std::optional<std::vector<std::string>> words = util::split_shell_words(chosen);
+  if (!words) {
+    throw UsageError(fmt::format("invalid editor command '{}': a quote is not closed", chosen));
   }
+  if (words->empty()) {
+    throw Error("no editor found: set $EDITOR or pass --editor");
+  }
+  std::vector<std::string> argv = std::move(*words);
   std::string name = fs::path(argv.front()).filename().string();
   if ((name == "code" || name == "code-insiders" || name == "codium") && argv.size() == 1) {
     argv.insert(argv.end(), {"--wait", "--new-window"});

@@ -16,13 +16,17 @@ void App::clone(const config::Profile& from, const config::Profile& to) {
     throw UsageError(
         fmt::format("cannot clone '{}' onto itself: name a new profile", from.short_name()));
   }
+  std::string absent = fmt::format("colima profile '{}' does not exist", from.short_name());
+  std::error_code error;
+  if (!vm_exists(from) && !fs::exists(m_paths.settings_file(from), error)) {
+    throw Error(absent);
+  }
   util::FileLock from_lock = lock_profile(from, "clone");
-  util::FileLock to_lock = lock_profile(to, "clone");
   lima::Driver driver(m_runner, m_paths);
   std::optional<lima::Instance> source = driver.find(from);
   std::optional<std::string> settings = util::read_file(m_paths.settings_file(from));
   if (!source && !settings) {
-    throw Error(fmt::format("colima profile '{}' does not exist", from.short_name()));
+    throw Error(absent);
   }
   if (driver.find(to) || fs::exists(m_paths.settings_file(to))) {
     throw Error(fmt::format("colima profile '{}' already exists, delete with 'colima delete {}' "
@@ -34,6 +38,10 @@ void App::clone(const config::Profile& from, const config::Profile& to) {
                             from.display_name(),
                             from.is_default() ? std::string() : " " + from.short_name()));
   }
+  // The new profile's lock, once it is clear that it will be made.
+  util::FileLock to_lock = lock_profile(to, "clone");
+  make_private(m_paths.colima_home());
+  make_private(m_paths.profile_dir(to));
   if (settings) {
     util::atomic_write(m_paths.settings_file(to), *settings);
   }

@@ -28,7 +28,8 @@ process::Result run_guest_script(process::Runner& runner, const config::Paths& p
     progress.stage(script.stage);
   }
   lima::Driver driver(runner, paths);
-  process::Result result = driver.shell(profile, argv, script.text, std::chrono::minutes(15));
+  process::Result result =
+      driver.shell(profile, argv, runtime::script_stdin(script), std::chrono::minutes(15));
   if (!result.ok()) {
     throw Error(fmt::format("error {}: {}{}", script.stage, failure_reason(result),
                             script.hint.empty() ? "" : "; " + script.hint));

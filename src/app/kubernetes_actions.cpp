@@ -11,12 +11,12 @@
 namespace colima::app {
 
 void App::kubernetes(const config::Profile& profile, KubernetesAction action) {
-  util::FileLock lock = lock_profile(profile, "kubernetes");
   lima::Driver driver(m_runner, m_paths);
   auto instance = driver.find(profile);
   if (!instance || !instance->running()) {
     throw Error(profile.display_name() + " is not running");
   }
+  util::FileLock lock = lock_profile(profile, "kubernetes");
   // The settings the VM runs with, as the next `colima start` would apply them.
   config::Settings settings;
   if (auto saved = load(m_paths.settings_file(profile))) {

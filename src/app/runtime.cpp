@@ -84,11 +84,16 @@ void App::run_provision_scripts(const config::Profile& profile, const config::Se
 }
 
 void App::update(const config::Profile& profile) {
+  std::string not_running =
+      "runtime cannot be updated, " + profile.display_name() + " is not running";
+  if (!vm_exists(profile)) {
+    throw Error(not_running);
+  }
   util::FileLock lock = lock_profile(profile, "update");
   lima::Driver driver(m_runner, m_paths);
   auto instance = driver.find(profile);
   if (!instance || !instance->running()) {
-    throw Error("runtime cannot be updated, " + profile.display_name() + " is not running");
+    throw Error(not_running);
   }
   auto state = load(m_paths.state_file(profile));
   auto runtime = runtime::make(state ? state->runtime : "docker");

@@ -168,7 +168,7 @@ std::optional<std::string> App::guest_workdir(const config::Profile& profile) co
   }
   candidates.push_back(physical);
   for (const auto& here : candidates) {
-    if (auto guest = lima::guest_path(loaded->settings, m_paths.home(), here)) {
+    if (auto guest = lima::guest_path(loaded->settings, m_paths.home(), m_environment, here)) {
       return guest;
     }
   }

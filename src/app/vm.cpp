@@ -3,8 +3,8 @@
 #include "colima/app/kubernetes.hpp"
 #include "colima/config/settings_file.hpp"
 #include "colima/host/accelerator.hpp"
+#include "colima/host/addresses.hpp"
 #include "colima/image/builder.hpp"
-#include "colima/image/downloader.hpp"
 #include "colima/lima/disk_check.hpp"
 #include "colima/lima/document.hpp"
 #include "colima/lima/driver.hpp"
@@ -25,10 +25,6 @@ namespace colima::app {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string suite_of(const util::Environment& environment) {
-  return environment.get_non_empty("COLIMA_IMAGE_SUITE").value_or("trixie");
-}
 
 // Lima's user-v2 network with colima's gateway, as upstream writes it before every start.
 void write_networks(const config::Paths& paths, const config::Settings& settings) {
@@ -78,10 +74,13 @@ std::vector<std::string> changed_settings(const config::Settings& running,
   note(running.cpu != wanted.cpu, "cpu");
   note(running.memory != wanted.memory, "memory");
   note(running.disk != wanted.disk, "disk");
-  note(running.mounts != wanted.mounts || running.mount_type != wanted.mount_type, "mounts");
+  note(running.mounts != wanted.mounts || running.mount_type != wanted.mount_type ||
+           running.mount_inotify != wanted.mount_inotify,
+       "mounts");
   note(running.env != wanted.env, "env");
   note(running.docker != wanted.docker, "docker");
   note(running.network != wanted.network, "network");
+  note(running.port_forwarder != wanted.port_forwarder, "port forwarder");
   note(running.provision != wanted.provision, "provision");
   return changed;
 }
@@ -105,41 +104,40 @@ void refuse_damaged_disks(process::Runner& runner, lima::Driver& driver,
   }
 }
 
-} // namespace
-
-std::string App::choose_image(const config::Settings& settings, const std::string& arch) {
-  if (!settings.disk_image.empty()) {
-    fs::path image = settings.disk_image;
-    std::error_code error;
-    if (!fs::is_regular_file(image, error)) {
-      throw UsageError(fmt::format("invalid disk image '{}': no such file", image.string()));
-    }
-    process::Result info = m_runner.run(
-        process::Command{.argv = {"qemu-img", "info", "--output=json", image.string()}});
-    nlohmann::json json = nlohmann::json::parse(info.out, nullptr, false);
-    std::string format = json.is_object() ? json.value("format", "") : "";
-    if (!info.ok() || (format != "raw" && format != "qcow2")) {
-      throw UsageError(
-          fmt::format("invalid disk image '{}': {}", image.string(),
-                      info.ok() ? "not a raw or qcow2 disk image" : util::trim(info.err)));
-    }
-    return fs::absolute(image).string();
+// The Lima document of an existing VM. Throws Error naming the file and the remedy when it
+// cannot be read or parsed.
+YAML::Node load_lima_document(const fs::path& file, const config::Profile& profile) {
+  std::string remedy =
+      fmt::format("repair it, or delete the VM with 'colima delete{}'", profile_argument(profile));
+  try {
+    return YAML::LoadFile(file.string());
+  } catch (const YAML::ParserException& error) {
+    throw Error(fmt::format("cannot read the VM's Lima document '{}': line {}, column {}: {}; {}",
+                            file.string(), error.mark.line + 1, error.mark.column + 1, error.msg,
+                            remedy));
+  } catch (const YAML::Exception& error) {
+    throw Error(fmt::format("cannot read the VM's Lima document '{}': {}; {}", file.string(),
+                            error.msg, remedy));
   }
-  image::Store store(m_paths.cache_dir() / "images");
-  image::ImageSpec spec{suite_of(m_environment), arch, settings.runtime};
-  if (auto cached = store.find(spec, image::recipe_id(spec.runtime))) {
-    return cached->disk().string();
-  }
-  if (auto downloaded = store.find_downloaded(spec)) {
-    return downloaded->disk().string();
-  }
-  if (!settings.disk_image_mirror.empty()) {
-    image::Downloader downloader(m_runner, store, m_progress);
-    return downloader.download(spec, settings.disk_image_mirror).disk().string();
-  }
-  image::Builder builder(m_runner, store, m_progress, m_environment);
-  return builder.build(spec, image::debian_mirror(m_environment)).disk().string();
 }
+
+// Gives the guest's loopback each of the host's addresses (a /32, not upstream's /24, which
+// would make the guest take the host's whole subnet for its own), so that a container can bind
+// one; Lima forwards such ports to the same address on the host. Idempotent.
+void add_host_addresses(lima::Driver& driver, const config::Profile& profile,
+                        const std::vector<std::string>& addresses) {
+  for (const auto& address : addresses) {
+    process::Result result =
+        driver.shell(profile, {"sudo", "ip", "address", "replace", address + "/32", "dev", "lo"});
+    if (!result.ok()) {
+      throw Error(fmt::format("cannot give the VM the host address '{}' (network.hostAddresses): "
+                              "{}",
+                              address, util::trim(result.err)));
+    }
+  }
+}
+
+} // namespace
 
 void App::adopt_kept_data_disk(const config::Profile& profile, config::Settings& settings) {
   if (!runtime::make(settings.runtime)->uses_data_disk()) {
@@ -159,6 +157,11 @@ void App::adopt_kept_data_disk(const config::Profile& profile, config::Settings&
       settings.disk = gib;
     }
   }
+}
+
+bool App::vm_exists(const config::Profile& profile) const {
+  std::error_code error;
+  return fs::exists(m_paths.instance_dir(profile), error);
 }
 
 bool App::boot(const config::Profile& profile, const config::Settings& settings) {
@@ -190,7 +193,7 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
   host::KvmProbe probe;
   probe.qemu = arch == "aarch64" ? "qemu-system-aarch64" : "qemu-system-x86_64";
   image::Store store(m_paths.cache_dir() / "images");
-  if (auto cached = store.find(image::ImageSpec{suite_of(m_environment), arch, settings.runtime},
+  if (auto cached = store.find(image::ImageSpec{image_suite(), arch, settings.runtime},
                                image::recipe_id(settings.runtime))) {
     probe.kernel = cached->kernel();
   }
@@ -203,12 +206,19 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
 
   fs::path instance_dir = m_paths.instance_dir(profile);
   bool data_disk = runtime->uses_data_disk();
-  lima::DocumentInputs inputs{.image_location = "", .home = m_paths.home(), .data_disk = data_disk};
+  lima::DocumentInputs inputs{.image_location = "",
+                              .home = m_paths.home(),
+                              .environment = m_environment,
+                              .data_disk = data_disk};
   for (const auto& socket : runtime->sockets()) {
     inputs.sockets.push_back({socket.guest_path, m_paths.profile_dir(profile) / socket.file_name});
   }
+  if (settings.network.host_addresses) {
+    inputs.host_addresses = host::ipv4_addresses();
+  }
   process::Command options;
   options.env = accelerator.lima_environment;
+  options.env.merge(lima::start_environment(settings));
   lima::StartMonitor monitor(instance_dir,
                              [this](const std::string& stage) { m_progress.stage(stage); });
   monitor.attach(options);
@@ -255,7 +265,7 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
       // A first boot that failed before the guest formatted the new disk: let Lima format it.
       inputs.format_data_disk = data_disk && driver.data_disk_unformatted(profile);
       fs::path file = instance_dir / "lima.yaml";
-      YAML::Node existing = YAML::LoadFile(file.string());
+      YAML::Node existing = load_lima_document(file, profile);
       YAML::Node document = lima::render_document(settings, profile, inputs);
       document["images"] = existing["images"];
       util::atomic_write(file, lima::emit_document(document));
@@ -276,11 +286,15 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
   if (inputs.format_data_disk) {
     driver.data_disk_formatted(profile);
   }
+  add_host_addresses(driver, profile, inputs.host_addresses);
   config::save_settings(m_paths.state_file(profile), settings);
   return true;
 }
 
 void App::stop(const config::Profile& profile, bool force) {
+  if (!vm_exists(profile)) {
+    throw Error(profile.display_name() + " does not exist");
+  }
   util::FileLock lock = lock_profile(profile, "stop");
   stop_vm(profile, force);
 }
@@ -305,11 +319,15 @@ void App::stop_vm(const config::Profile& profile, bool force) {
 }
 
 void App::restart(const config::Profile& profile, bool force) {
+  std::string absent = profile.display_name() + " does not exist: start it with 'colima start" +
+                       profile_argument(profile) + "'";
+  if (!vm_exists(profile)) {
+    throw Error(absent);
+  }
   util::FileLock lock = lock_profile(profile, "restart");
   lima::Driver driver(m_runner, m_paths);
   if (!driver.find(profile)) {
-    throw Error(profile.display_name() + " does not exist: start it with 'colima start" +
-                (profile.is_default() ? std::string() : " " + profile.short_name()) + "'");
+    throw Error(absent);
   }
   stop_vm(profile, force);
   auto saved = config::load_settings(m_paths.settings_file(profile));
@@ -318,8 +336,19 @@ void App::restart(const config::Profile& profile, bool force) {
 }
 
 void App::remove(const config::Profile& profile, bool data) {
-  util::FileLock lock = lock_profile(profile, "delete");
   lima::Driver driver(m_runner, m_paths);
+  std::error_code error;
+  bool kept_disk = fs::exists(driver.data_disk_file(profile).parent_path(), error);
+  if (!vm_exists(profile) && !fs::exists(m_paths.profile_dir(profile), error) &&
+      !(data && kept_disk)) {
+    // Nothing to delete is an error, as for docker and limactl, with --force too.
+    throw Error(fmt::format("{} does not exist{}", profile.display_name(),
+                            kept_disk ? fmt::format("; its container data disk is kept: 'colima "
+                                                    "delete{} --data' deletes it",
+                                                    profile_argument(profile))
+                                      : ""));
+  }
+  util::FileLock lock = lock_profile(profile, "delete");
   auto instance = driver.find(profile);
   if (instance) {
     m_progress.stage("deleting " + profile.display_name());
@@ -330,47 +359,16 @@ void App::remove(const config::Profile& profile, bool data) {
   }
   try {
     KubernetesLayer(m_runner, m_environment, m_paths, m_progress).remove(profile, false);
-  } catch (const Error& error) {
-    m_progress.warn(error.what());
+  } catch (const Error& failure) {
+    m_progress.warn(failure.what());
   }
   if (data && driver.data_disk_exists(profile)) {
     m_progress.stage("deleting the container data disk");
     driver.delete_data_disk(profile);
   }
-  std::error_code error;
   fs::remove_all(m_paths.profile_dir(profile), error);
   fs::remove_all(m_paths.instance_dir(profile), error);
   m_progress.info("done");
-}
-
-void App::build_image(const std::string& arch, const std::string& runtime,
-                      const std::string& suite) {
-  std::string normal = config::normalize_arch(arch).value_or("");
-  if (normal.empty()) {
-    throw UsageError(fmt::format("invalid architecture '{}' (valid: x86_64, aarch64, host)", arch));
-  }
-  if (runtime != "docker" && runtime != "containerd" && runtime != "none") {
-    throw UsageError(fmt::format("invalid runtime '{}'{}", runtime,
-                                 util::did_you_mean(runtime, {"docker", "containerd", "none"})));
-  }
-  image::Store store(m_paths.cache_dir() / "images");
-  image::Builder builder(m_runner, store, m_progress, m_environment);
-  image::CachedImage image = builder.build(
-      image::ImageSpec{suite.empty() ? suite_of(m_environment) : suite, normal, runtime},
-      image::debian_mirror(m_environment));
-  m_progress.info("built '" + image.disk().string() + "'");
-}
-
-std::vector<std::string> App::list_images() {
-  std::vector<std::string> lines;
-  image::Store store(m_paths.cache_dir() / "images");
-  for (const auto& image : store.list()) {
-    const image::Manifest& m = image.manifest;
-    lines.push_back(fmt::format("{:<28} {:>6}MiB  kernel {}  built {}  {}", m.spec.key(),
-                                m.size / (1024 * 1024), m.kernel_version, m.built_at,
-                                image.disk().string()));
-  }
-  return lines;
 }
 
 } // namespace colima::app

@@ -1,7 +1,10 @@
 #include "colima/config/overrides.hpp"
 #include "colima/config/settings.hpp"
+#include "colima/util/error.hpp"
 #include "colima/util/strings.hpp"
 #include "invocation.hpp"
+
+#include <fmt/format.h>
 
 namespace colima::cli {
 
@@ -56,7 +59,7 @@ struct StartFlags {
   std::vector<std::string> dns;
   std::vector<std::string> dns_hosts;
   std::vector<std::string> registry_mirrors;
-  std::string downloader = "native";
+  std::string downloader = "curl";
 };
 
 // Copies a flag's value into the overrides when the flag was given.
@@ -146,6 +149,32 @@ CLI::Option* add_list(CLI::App* command, const std::string& names, std::vector<s
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
+// colima downloads guest images (from --disk-image-mirror) with curl alone: upstream's other
+// choice, its built-in Go downloader, has no counterpart here, so asking for it is refused
+// rather than ignored. --downloader wins over $COLIMA_DOWNLOADER, as upstream.
+void check_downloader(const CLI::App& command, const StartFlags& flags,
+                      const util::Environment& environment) {
+  std::string value = flags.downloader;
+  std::string source = "--downloader";
+  if (command.count("--downloader") == 0) {
+    auto from_environment = environment.get_non_empty("COLIMA_DOWNLOADER");
+    if (!from_environment) {
+      return;
+    }
+    value = util::to_lower(*from_environment);
+    source = "$COLIMA_DOWNLOADER";
+  }
+  if (value == "curl") {
+    return;
+  }
+  if (value == "native") {
+    throw UsageError(fmt::format("downloader 'native' ({}) is not available: this colima "
+                                 "downloads guest images with curl only; use 'curl'",
+                                 source));
+  }
+  throw UsageError(fmt::format("invalid downloader '{}' ({}): use 'curl'", value, source));
+}
+
 } // namespace
 
 void add_start_command(CLI::App& root, Invocation& invocation) {
@@ -189,7 +218,8 @@ void add_start_command(CLI::App& root, Invocation& invocation) {
   c->add_option("-i,--disk-image", f.disk_image, "file path to a custom disk image");
   c->add_option("--disk-image-mirror", f.disk_image_mirror,
                 "base URL to download guest disk images from");
-  c->add_flag("--force-disk-image", f.force_disk_image, "load unsupported disk image");
+  c->add_flag("--force-disk-image", f.force_disk_image,
+              "load a disk image that is neither raw nor qcow2 (Lima converts it)");
   c->add_flag("--template", f.use_template,
               "use the template file for initial configuration (default true)");
   c->add_option("--port-forwarder", f.port_forwarder, "port forwarder to use (ssh, grpc, none)")
@@ -245,11 +275,13 @@ void add_start_command(CLI::App& root, Invocation& invocation) {
   add_list(c, "-n,--dns", f.dns, "DNS resolvers for the VM");
   add_list(c, "--dns-host", f.dns_hosts, "custom DNS names to provide to resolver (NAME=TARGET)");
   add_list(c, "--registry-mirror", f.registry_mirrors, "registry mirrors for the docker runtime");
-  c->add_option("--downloader", f.downloader, "downloader to use (native, curl)")
+  c->add_option("--downloader", f.downloader,
+                "downloader of guest images: curl (upstream's 'native' one is not built in)")
       ->capture_default_str()
       ->transform(CLI::IsMember({"native", "curl"}, CLI::ignore_case));
 
   invocation.on_run(c, [c, flags, &invocation] {
+    check_downloader(*c, *flags, invocation.environment());
     app::StartRequest request;
     request.overrides = to_overrides(*c, *flags);
     if (!request.overrides.runtime) {

@@ -98,7 +98,8 @@ std::string render_settings(const Settings& settings) {
 }
 
 void save_settings(const std::filesystem::path& path, const Settings& settings) {
-  util::atomic_write(path, render_settings(settings), std::filesystem::perms(0644));
+  // Owner only: the settings hold environment values, which may be secrets.
+  util::atomic_write(path, render_settings(settings), std::filesystem::perms(0600));
 }
 
 } // namespace colima::config

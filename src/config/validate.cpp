@@ -1,6 +1,7 @@
 #include "colima/config/validate.hpp"
 #include "colima/config/kubernetes.hpp"
 
+#include "colima/config/mount_path.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/strings.hpp"
 
@@ -64,45 +65,8 @@ void check_mount_path(const std::string& path, const std::string& what) {
   if (path.empty()) {
     refuse(what + " is empty");
   }
-  if (util::has_control_character(path)) {
-    refuse(fmt::format("invalid {} '{}': it contains a control character", what, path));
-  }
-  if (path.find(' ') != std::string::npos) {
-    refuse(fmt::format("invalid {} '{}': paths with spaces are not supported by Lima's mounts",
-                       what, path));
-  }
-  bool absolute = path.front() == '/' || path.front() == '~' || path.front() == '$';
-  if (!absolute) {
-    refuse(fmt::format("invalid {} '{}': relative paths are not supported, use an absolute path",
-                       what, path));
-  }
-  // Lima's reverse-sshfs runs `mkdir -p <path>` in the guest through a shell without quoting it
-  // (measured: a directory named `x$(id>f)` ran `id` in the guest), so a path may hold no shell
-  // syntax. Allowed: a leading ~ or $VAR / ${VAR}, then letters, digits, non-ASCII and /._-+@%,=
-  std::size_t start = 0;
-  if (path.front() == '~') {
-    start = 1;
-  } else if (path.front() == '$') {
-    bool braced = path.size() > 1 && path[1] == '{';
-    start = braced ? 2 : 1;
-    while (start < path.size() &&
-           (std::isalnum(static_cast<unsigned char>(path[start])) != 0 || path[start] == '_')) {
-      ++start;
-    }
-    if (braced && start < path.size() && path[start] == '}') {
-      ++start;
-    }
-  }
-  for (std::size_t i = start; i < path.size(); ++i) {
-    auto c = static_cast<unsigned char>(path[i]);
-    bool plain = std::isalnum(c) != 0 || c >= 0x80 ||
-                 std::string_view("/._-+@%,=").find(static_cast<char>(c)) != std::string_view::npos;
-    if (!plain) {
-      refuse(fmt::format("invalid {} '{}': the character '{}' is not allowed, because Lima hands "
-                         "mount paths to a shell in the guest unquoted; rename the directory or "
-                         "mount a directory above it",
-                         what, path, static_cast<char>(c)));
-    }
+  if (auto problem = mount_path_problem(path)) {
+    refuse(fmt::format("invalid {} '{}': {}", what, path, *problem));
   }
 }
 
@@ -168,6 +132,11 @@ void validate(const Settings& s) {
   check_choice("mount type", s.mount_type, {"sshfs", "9p"});
   check_choice("port forwarder", s.port_forwarder, {"ssh", "grpc", "none"});
   check_choice("model runner", s.model_runner, {"docker", "ramalama"});
+  if (s.model_runner != "docker") {
+    refuse(fmt::format("the AI model runner '{}' (--model-runner) is only available on macOS: "
+                       "leave it at 'docker' on Linux",
+                       s.model_runner));
+  }
   check_macos_only(s.network.address, "a reachable network address (--network-address)");
   check_macos_only(s.network.preferred_route, "the preferred route (--network-preferred-route)");
   if (s.network.mode == "bridged") {
@@ -215,6 +184,14 @@ void validate(const Settings& s) {
       refuse(
           fmt::format("invalid environment variable name '{}': use letters, digits and '_'", name));
     }
+    // Lima writes the variables into the guest one per line: a newline would end the value and
+    // start another variable.
+    if (util::has_control_character(value)) {
+      refuse(fmt::format("invalid value of the environment variable '{}' ('{}'): it holds a "
+                         "control character (newline, tab, ...), which would not reach the guest "
+                         "intact",
+                         name, value));
+    }
   }
   for (const auto& script : s.provision) {
     check_choice("provision mode", script.mode, {"system", "user", "after-boot", "ready"});
@@ -256,6 +233,16 @@ void check_unchangeable(const Settings& wanted, const Settings& current,
   refuse_change("runtime", current.runtime, wanted.runtime);
   refuse_change("vm type", current.vm_type, wanted.vm_type);
   refuse_change("mount type", current.mount_type, wanted.mount_type);
+  if (!wanted.disk_image.empty() && wanted.disk_image != current.disk_image) {
+    // Lima makes the VM's disk from its image once; upstream ignores a new image silently.
+    throw UsageError(fmt::format("the disk image of an existing VM cannot change (to '{}'): its "
+                                 "disk was made from {} when it was created; drop --disk-image, "
+                                 "or delete the VM with '{}' first",
+                                 wanted.disk_image,
+                                 current.disk_image.empty() ? std::string("colima's guest image")
+                                                            : "'" + current.disk_image + "'",
+                                 remedy));
+  }
   if (wanted.disk < current.disk) {
     throw UsageError(fmt::format("the disk cannot shrink from {}GiB to {}GiB: use --disk {} or "
                                  "more, or delete the VM and its data with '{} --data'",

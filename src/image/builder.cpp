@@ -115,9 +115,17 @@ public:
       try {
         fs::path built = tools.build(m_spec.arch, m_cancel);
         for (const char* program : k_guest_programs) {
-          fs::copy_file(built / program, m_dir / "usr/local/bin" / program,
-                        fs::copy_options::overwrite_existing);
-          fs::permissions(m_dir / "usr/local/bin" / program, fs::perms(0755));
+          fs::path target = m_dir / "usr/local/bin" / program;
+          std::error_code error;
+          fs::copy_file(built / program, target, fs::copy_options::overwrite_existing, error);
+          if (!error) {
+            fs::permissions(target, fs::perms(0755), error);
+          }
+          if (error) {
+            throw Error(fmt::format("cannot copy '{}' into the image overlay '{}': {}; check the "
+                                    "permissions of both, or empty the cache with 'colima prune'",
+                                    (built / program).string(), m_dir.string(), error.message()));
+          }
         }
         util::atomic_write(m_dir / ".ready", "", fs::perms(0644));
       } catch (...) {
@@ -187,7 +195,12 @@ CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
   RemoveOnFailure cleanup(dir);
   // Without root, mmdebstrap works as a subordinate uid that must be able to enter the
   // directory (the script keeps its own work area writable for it).
-  fs::permissions(dir, fs::perms(0755));
+  std::error_code error;
+  fs::permissions(dir, fs::perms(0755), error);
+  if (error) {
+    throw Error(fmt::format("cannot open the build directory '{}' to the image builder: {}",
+                            dir.string(), error.message()));
+  }
   fs::path script = dir / "build-image.sh";
   util::atomic_write(script, templates::find("image/build-image.sh").value(), fs::perms(0755));
 
@@ -231,15 +244,23 @@ CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
     // A failed program build says more than the image build that waited for it.
     overlay->wait();
   }
+  fs::path log = m_store.root() / (spec.key() + ".build.log");
   if (!result.ok()) {
-    fs::path log = m_store.root() / (spec.key() + ".build.log");
     util::atomic_write(log, result.out + result.err, fs::perms(0644));
     throw Error(fmt::format(
         "building the guest image {} failed at '{}': {}; see '{}'", spec.key(), phase,
         first_error.empty() ? "exit status " + std::to_string(result.exit_code) : first_error,
         log.string()));
   }
-  fs::remove(script);
+  fs::remove(script, error);
+  fs::path disk = dir / "disk.qcow2";
+  std::uintmax_t size = fs::file_size(disk, error);
+  if (error) {
+    util::atomic_write(log, result.out + result.err, fs::perms(0644));
+    throw Error(fmt::format("building the guest image {} made no disk '{}': the build script "
+                            "ended without writing it; see '{}'",
+                            spec.key(), disk.string(), log.string()));
+  }
 
   Manifest manifest;
   manifest.spec = spec;
@@ -248,11 +269,10 @@ CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
     manifest.tools = tools.tools().versions();
   }
   manifest.built_at = utc_now();
-  fs::path disk = dir / "disk.qcow2";
   process::Result sum = process::run_checked(
       m_runner, process::Command{.argv = {"sha256sum", disk.string()}}, "cannot hash the image");
   manifest.sha256 = util::split(util::trim(sum.out), ' ').front();
-  manifest.size = fs::file_size(disk);
+  manifest.size = size;
   manifest.kernel_version = util::trim(util::read_file(dir / "kernel-version").value_or(""));
   for (const auto& line : util::split(util::read_file(dir / "packages.tsv").value_or(""), '\n')) {
     auto fields = util::split(line, '\t');

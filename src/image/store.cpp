@@ -3,6 +3,7 @@
 #include "colima/image/tools.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
+#include "colima/util/strings.hpp"
 #include "colima/util/templates.hpp"
 
 #include <fmt/format.h>
@@ -49,8 +50,69 @@ Manifest Manifest::from_json(const nlohmann::json& json) {
 Store::Store(fs::path root) : m_root(std::move(root)) {}
 
 namespace {
+
+// What verified.json records of a disk: its size and modification time when it was last hashed,
+// and the sha256 it had then.
+nlohmann::json disk_stamp(const fs::path& disk, const std::string& sha256) {
+  std::error_code error;
+  auto size = fs::file_size(disk, error);
+  auto modified = fs::last_write_time(disk, error);
+  if (error) {
+    return nlohmann::json();
+  }
+  return nlohmann::json{
+      {"size", size}, {"mtime_ns", modified.time_since_epoch().count()}, {"sha256", sha256}};
+}
+
+void record_verified(const CachedImage& image) {
+  nlohmann::json stamp = disk_stamp(image.disk(), image.manifest.sha256);
+  if (!stamp.is_null()) {
+    util::atomic_write(image.dir / "verified.json", stamp.dump() + "\n", fs::perms(0644));
+  }
+}
+
+} // namespace
+
+void verify_image(process::Runner& runner, const CachedImage& image, util::Progress& progress) {
+  auto recorded = util::read_file(image.dir / "verified.json");
+  nlohmann::json stamp = disk_stamp(image.disk(), image.manifest.sha256);
+  if (recorded && !stamp.is_null() && nlohmann::json::parse(*recorded, nullptr, false) == stamp) {
+    return;
+  }
+  progress.stage(fmt::format("checking the cached guest image {}", image.manifest.spec.key()));
+  process::Result sum =
+      process::run_checked(runner, process::Command{.argv = {"sha256sum", image.disk().string()}},
+                           "cannot hash the cached guest image");
+  std::string actual = util::split(util::trim(sum.out), ' ').front();
+  if (actual != image.manifest.sha256) {
+    throw Error(fmt::format("the cached guest image '{}' does not match its manifest (sha256 {}, "
+                            "recorded {}): it was damaged or changed; 'colima prune' empties the "
+                            "cache and the next start makes the image again",
+                            image.disk().string(), actual, image.manifest.sha256));
+  }
+  record_verified(image);
+}
+
+namespace {
+constexpr const char* k_cache_remedy = "or empty the cache with 'colima prune'";
+
+// A complete image in dir, nullopt when there is none there (no manifest, a manifest that is no
+// JSON or lacks fields, no disk): the next start makes it anew. Throws Error when dir or its
+// manifest cannot be read.
 std::optional<CachedImage> read_image(const fs::path& dir) {
-  auto text = util::read_file(dir / "manifest.json");
+  fs::path file = dir / "manifest.json";
+  std::error_code error;
+  bool exists = fs::exists(file, error);
+  if (error) {
+    throw Error(fmt::format("cannot read the cached image '{}': {}; check its permissions, {}",
+                            dir.string(), error.message(), k_cache_remedy));
+  }
+  std::optional<std::string> text;
+  try {
+    text = exists ? util::read_file(file) : std::nullopt;
+  } catch (const Error& unreadable) {
+    throw Error(fmt::format("{}; check its permissions, {}", unreadable.what(), k_cache_remedy));
+  }
   if (!text) {
     return std::nullopt;
   }
@@ -60,7 +122,6 @@ std::optional<CachedImage> read_image(const fs::path& dir) {
   }
   try {
     CachedImage image{dir, Manifest::from_json(json)};
-    std::error_code error;
     if (!fs::is_regular_file(image.disk(), error)) {
       return std::nullopt;
     }
@@ -109,13 +170,25 @@ std::vector<CachedImage> Store::list() const {
   if (!fs::is_directory(m_root, error)) {
     return images;
   }
-  for (const auto& entry : fs::directory_iterator(m_root, error)) {
+  auto unreadable = [&](const std::error_code& why) {
+    return Error(fmt::format("cannot read the image cache '{}': {}; check its permissions, {}",
+                             m_root.string(), why.message(), k_cache_remedy));
+  };
+  fs::directory_iterator entries(m_root, error);
+  if (error) {
+    throw unreadable(error);
+  }
+  for (; entries != fs::directory_iterator(); entries.increment(error)) {
+    const fs::directory_entry& entry = *entries;
     if (entry.path().filename().string().starts_with(".") || !entry.is_directory(error)) {
       continue;
     }
     if (auto image = read_image(entry.path())) {
       images.push_back(std::move(*image));
     }
+  }
+  if (error) {
+    throw unreadable(error);
   }
   std::sort(images.begin(), images.end(), [](const CachedImage& a, const CachedImage& b) {
     return a.manifest.spec.key() < b.manifest.spec.key();
@@ -130,12 +203,23 @@ CachedImage Store::install(const fs::path& build_dir, const Manifest& manifest) 
   fs::path old = m_root / ("." + manifest.spec.key() + ".old");
   std::error_code error;
   fs::remove_all(old, error);
+  auto move = [&](const fs::path& from, const fs::path& to) {
+    fs::rename(from, to, error);
+    if (error) {
+      throw Error(fmt::format("cannot move the image '{}' into the cache as '{}': {}; check the "
+                              "permissions of '{}', {}",
+                              from.string(), to.string(), error.message(), m_root.string(),
+                              k_cache_remedy));
+    }
+  };
   if (fs::exists(target, error)) {
-    fs::rename(target, old);
+    move(target, old);
   }
-  fs::rename(build_dir, target);
+  move(build_dir, target);
   fs::remove_all(old, error);
-  return CachedImage{target, manifest};
+  CachedImage image{target, manifest};
+  record_verified(image);
+  return image;
 }
 
 } // namespace colima::image

@@ -119,7 +119,14 @@ fs::path ToolBuilder::build(const std::string& arch, const std::atomic<bool>& ca
   }
   fs::path target = m_root / m_tools.key(arch);
   fs::remove_all(target, ignored);
-  fs::rename(dir, target);
+  std::error_code error;
+  fs::rename(dir, target, error);
+  if (error) {
+    fs::remove_all(dir, ignored);
+    throw Error(fmt::format("cannot move the guest programs '{}' into the cache as '{}': {}; check "
+                            "the permissions of '{}', or empty the cache with 'colima prune'",
+                            dir.string(), target.string(), error.message(), m_root.string()));
+  }
   return target;
 }
 

@@ -1,5 +1,6 @@
 #include "colima/lima/document.hpp"
 
+#include "colima/config/mount_path.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/templates.hpp"
 
@@ -41,19 +42,9 @@ YAML::Node port_forward(const std::string& guest_ip, const std::string& host_ip,
   return rule;
 }
 
-// An absolute, normalised host path with `~` expanded.
-std::string clean_path(const std::string& path, const fs::path& home) {
-  std::string expanded = path;
-  if (expanded == "~") {
-    expanded = home.string();
-  } else if (expanded.starts_with("~/")) {
-    expanded = (home / expanded.substr(2)).string();
-  }
-  fs::path normal = fs::path(expanded).lexically_normal();
-  if (!normal.is_absolute()) {
-    throw UsageError(fmt::format("invalid mount '{}': relative paths are not supported", path));
-  }
-  std::string text = normal.string();
+// A mount point: an absolute guest path (validation refuses others), normalised.
+std::string clean_mount_point(const std::string& path) {
+  std::string text = fs::path(path).lexically_normal().string();
   if (text.size() > 1 && text.back() == '/') {
     text.pop_back();
   }
@@ -79,11 +70,12 @@ std::vector<config::Mount> effective_mounts(const config::Settings& settings) {
   return *settings.mounts;
 }
 
-YAML::Node mounts_node(const config::Settings& settings, const fs::path& home) {
+YAML::Node mounts_node(const config::Settings& settings, const fs::path& home,
+                       const util::Environment& environment) {
   YAML::Node mounts(YAML::NodeType::Sequence);
   std::vector<std::string> seen;
   for (const auto& mount : effective_mounts(settings)) {
-    std::string location = clean_path(mount.location, home);
+    std::string location = config::expand_mount_location(mount.location, home, environment);
     for (const auto& other : seen) {
       if (overlaps(location, other)) {
         throw UsageError(fmt::format("overlapping mounts are not supported: '{}' overlaps '{}'",
@@ -94,7 +86,7 @@ YAML::Node mounts_node(const config::Settings& settings, const fs::path& home) {
     YAML::Node entry(YAML::NodeType::Map);
     entry["location"] = location;
     if (!mount.mount_point.empty()) {
-      entry["mountPoint"] = clean_path(mount.mount_point, home);
+      entry["mountPoint"] = clean_mount_point(mount.mount_point);
     }
     entry["writable"] = mount.writable;
     mounts.push_back(entry);
@@ -121,6 +113,13 @@ YAML::Node port_forwards(const config::Settings& settings, const DocumentInputs&
   }
   for (const char* proto : {"tcp", "udp"}) {
     rules.push_back(port_forward("127.0.0.1", "127.0.0.1", proto, false));
+  }
+  // As upstream: a port the guest binds on one of the host's addresses (which colima adds to the
+  // guest's loopback) answers on that address of the host; TCP only.
+  if (settings.network.host_addresses) {
+    for (const auto& address : inputs.host_addresses) {
+      rules.push_back(port_forward(address, address, "tcp", false));
+    }
   }
   return rules;
 }
@@ -151,8 +150,12 @@ YAML::Node render_document(const config::Settings& settings, const config::Profi
     disk["fsType"] = "ext4";
     document["additionalDisks"].push_back(disk);
   }
-  document["mounts"] = mounts_node(settings, inputs.home);
+  document["mounts"] = mounts_node(settings, inputs.home, inputs.environment);
   document["mountType"] = settings.mount_type == "9p" ? "9p" : "reverse-sshfs";
+  if (settings.mount_inotify) {
+    // Lima's host agent watches the mounted directories and replays their events in the guest.
+    document["mountInotify"] = true;
+  }
   YAML::Node ssh(YAML::NodeType::Map);
   if (settings.ssh_port > 0) {
     ssh["localPort"] = settings.ssh_port;
@@ -203,23 +206,38 @@ YAML::Node render_document(const config::Settings& settings, const config::Profi
   return document;
 }
 
+std::map<std::string, std::string> start_environment(const config::Settings& settings) {
+  return {{"LIMA_SSH_PORT_FORWARDER", settings.port_forwarder == "grpc" ? "false" : "true"}};
+}
+
 std::string emit_document(const YAML::Node& document) {
   YAML::Emitter emitter;
   emitter << document;
   return std::string(emitter.c_str()) + "\n";
 }
 
+void check_mounts(const config::Settings& settings, const fs::path& home,
+                  const util::Environment& environment) {
+  mounts_node(settings, home, environment);
+}
+
 std::optional<std::string> guest_path(const config::Settings& settings, const fs::path& home,
+                                      const util::Environment& environment,
                                       const fs::path& host_path) {
   fs::path here = host_path.lexically_normal();
   for (const auto& mount : effective_mounts(settings)) {
-    fs::path location = clean_path(mount.location, home);
+    fs::path location;
+    try {
+      location = config::expand_mount_location(mount.location, home, environment);
+    } catch (const UsageError&) {
+      continue;
+    }
     fs::path relative = here.lexically_relative(location);
     if (relative.empty() || *relative.begin() == "..") {
       continue;
     }
     fs::path guest =
-        mount.mount_point.empty() ? location : fs::path(clean_path(mount.mount_point, home));
+        mount.mount_point.empty() ? location : fs::path(clean_mount_point(mount.mount_point));
     std::string text = (relative == "." ? guest : guest / relative).lexically_normal().string();
     if (text.size() > 1 && text.back() == '/') {
       text.pop_back();

@@ -26,9 +26,10 @@ std::optional<GuestScript> ContainerdRuntime::provision(const config::Settings& 
   return GuestScript{.stage = "provisioning containerd",
                      .text = shipped_script("runtime/containerd.sh"),
                      .args = {context.already_running ? "running" : "boot", context.data_mount,
-                              supplied(context, "containerd/config.toml"),
-                              supplied(context, "containerd/buildkitd.toml"), nerdctl_config(),
                               settings.binfmt ? "binfmt" : "no-binfmt", cri_argument(settings)},
+                     .inputs = {{"containerd_toml", supplied(context, "containerd/config.toml")},
+                                {"buildkitd_toml", supplied(context, "containerd/buildkitd.toml")},
+                                {"nerdctl_toml", nerdctl_config()}},
                      .hint = "see 'colima ssh -- sudo journalctl -u containerd -u buildkit'"};
 }
 

@@ -16,8 +16,8 @@ std::optional<GuestScript> DockerRuntime::provision(const config::Settings& sett
   return GuestScript{.stage = "provisioning docker",
                      .text = shipped_script("runtime/docker.sh"),
                      .args = {context.already_running ? "running" : "boot", context.data_mount,
-                              docker_daemon_config(settings).dump(),
-                              settings.binfmt ? "binfmt" : "no-binfmt", cri_argument(settings)}};
+                              settings.binfmt ? "binfmt" : "no-binfmt", cri_argument(settings)},
+                     .inputs = {{"daemon_json", docker_daemon_config(settings).dump() + "\n"}}};
 }
 
 std::optional<GuestScript> DockerRuntime::update() const {

@@ -45,6 +45,15 @@ std::unique_ptr<Runtime> make(std::string_view name) {
                   util::did_you_mean(std::string(name), {"docker", "containerd", "none"})));
 }
 
+std::string script_stdin(const GuestScript& script) {
+  std::string text;
+  for (const auto& [name, content] : script.inputs) {
+    text += fmt::format("input_{}() {{ printf '%s' '{}' | base64 -d; }}\n", name,
+                        util::base64(content));
+  }
+  return text + script.text;
+}
+
 std::string shipped_script(std::string_view name) {
   return std::string(templates::find("runtime/guest-lib.sh").value()) + "\n" +
          std::string(templates::find(name).value());

@@ -66,6 +66,16 @@ void create_directories(const fs::path& path, fs::perms mode) {
   }
 }
 
+std::error_code create_private_directory(const fs::path& path) {
+  util::create_directories(path, fs::perms(0700));
+  std::error_code error;
+  fs::perms mode = fs::status(path, error).permissions();
+  if (!error && (mode & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
+    fs::permissions(path, fs::perms(0700), error);
+  }
+  return error;
+}
+
 void atomic_write(const fs::path& path, std::string_view content, fs::perms mode) {
   fs::path directory = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   util::create_directories(directory);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <numeric>
 
 namespace colima::util {
@@ -106,6 +107,78 @@ std::string did_you_mean(std::string_view value, const std::vector<std::string>&
     return {};
   }
   return ", did you mean '" + *best + "'?";
+}
+
+std::optional<std::vector<std::string>> split_shell_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word) {
+        words.push_back(word);
+        word.clear();
+        in_word = false;
+      }
+      continue;
+    }
+    if (c == '\\' && i + 1 < text.size() && text[i + 1] == '\n') {
+      ++i; // a line continuation: nothing
+      continue;
+    }
+    in_word = true;
+    if (c == '\'') {
+      std::size_t end = text.find('\'', i + 1);
+      if (end == std::string_view::npos) {
+        return std::nullopt;
+      }
+      word += text.substr(i + 1, end - i - 1);
+      i = end;
+    } else if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\' && i + 1 < text.size() &&
+            std::string_view("\"\\$`\n").find(text[i + 1]) != std::string_view::npos) {
+          ++i;
+          if (text[i] == '\n') {
+            continue;
+          }
+        }
+        word += text[i];
+      }
+      if (i >= text.size()) {
+        return std::nullopt;
+      }
+    } else if (c == '\\') {
+      if (i + 1 < text.size()) {
+        word += text[++i];
+      }
+    } else {
+      word += c;
+    }
+  }
+  if (in_word) {
+    words.push_back(word);
+  }
+  return words;
+}
+
+std::string base64(std::string_view bytes) {
+  static constexpr std::string_view k_alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::size_t left = std::min<std::size_t>(3, bytes.size() - i);
+    std::uint32_t group = 0;
+    for (std::size_t j = 0; j < 3; ++j) {
+      group = (group << 8) | (j < left ? static_cast<unsigned char>(bytes[i + j]) : 0U);
+    }
+    for (std::size_t j = 0; j < 4; ++j) {
+      out += j <= left ? k_alphabet[(group >> (18 - 6 * j)) & 0x3f] : '=';
+    }
+  }
+  return out;
 }
 
 bool has_control_character(std::string_view text) {

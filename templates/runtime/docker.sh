@@ -1,16 +1,18 @@
 #!/bin/sh
 # Configures and starts Debian's docker engine in the guest. colima runs it as root after every
 # boot, its values as arguments, never as code:
-#   limactl shell <id> sudo sh -s -- MODE DATA_MOUNT DAEMON_JSON BINFMT CRI  (this script on stdin)
+#   limactl shell <id> sudo sh -s -- MODE DATA_MOUNT BINFMT CRI   (this script on stdin)
 # MODE is boot, or running when the VM was already up (an active engine is then left alone);
-# DATA_MOUNT is where Lima mounted the data disk (empty: none); DAEMON_JSON the daemon.json
-# text; BINFMT is binfmt or no-binfmt (foreign-architecture containers through qemu-user); CRI
-# is cri when Kubernetes runs on the engine's containerd (its CRI plugin configured by colima),
-# else no-cri (Debian's containerd configuration).
+# DATA_MOUNT is where Lima mounted the data disk (empty: none); BINFMT is binfmt or no-binfmt
+# (foreign-architecture containers through qemu-user); CRI is cri when Kubernetes runs on the
+# engine's containerd (its CRI plugin configured by colima), else no-cri (Debian's containerd
+# configuration).
+# The daemon.json text comes on stdin too, never on a command line (where `ps` and
+# /proc/*/cmdline would show it): input_daemon_json writes its exact bytes (see guest-lib.sh).
 # Prints nothing on success; on failure one line on stderr that says why.
-# guest-lib.sh comes first on stdin.
+# The inputs and guest-lib.sh come first on stdin.
 set -eu
-mode=$1 data=$2 config=$3 binfmt=$4 cri=${5:-no-cri}
+mode=$1 data=$2 binfmt=$3 cri=${4:-no-cri}
 user=${SUDO_USER:-}
 stop_engine() { systemctl stop docker.service docker.socket containerd.service 2>/dev/null || true; }
 
@@ -36,7 +38,7 @@ fi
 # daemon.json: dockerd checks the new text before it replaces the current file.
 mkdir -p /etc/docker
 next=/etc/docker/.daemon.json.colima
-printf '%s\n' "$config" >"$next"
+input_daemon_json >"$next"
 if ! out=$(dockerd --validate --config-file "$next" 2>&1); then
   rm -f "$next"
   fail "the docker engine refused its configuration: $(printf '%s\n' "$out" | tail -n 1)"

@@ -1,5 +1,8 @@
 # Functions shared by the runtimes' guest scripts; colima sends this text ahead of a runtime's
 # script on the same stdin, so a runtime's script says only what is its own.
+# Ahead of both come the script's inputs (file contents that must not travel as arguments): one
+# function per input, `input_NAME() { printf '%s' 'BASE64' | base64 -d; }`, which writes the
+# input's exact bytes on stdout. base64 text holds no quote, so no content can end the quoting.
 
 fail() {
   printf '%s\n' "$*" >&2
@@ -46,12 +49,25 @@ register_binfmt() {
   fi
 }
 
-# Writes text $2 to file $1 (with a final newline) when it differs; sets changed=1 then.
+# Writes text $2 to file $1 (with a final newline) when it differs; sets changed=1 then. For
+# short text colima's scripts make; files the user supplies come as inputs and keep their bytes
+# through replace_if_changed.
 write_if_changed() {
   mkdir -p "${1%/*}"
   want=$(printf '%s' "$2")
   if [ "$(cat "$1" 2>/dev/null)" != "$want" ]; then
     printf '%s\n' "$want" >"$1.colima-new"
+    mv "$1.colima-new" "$1"
+    changed=1
+  fi
+}
+
+# Puts $1.colima-new (the wanted content, written by the caller) in place of file $1 when the
+# two differ and sets changed=1 then; drops it otherwise.
+replace_if_changed() {
+  if cmp -s "$1.colima-new" "$1"; then
+    rm -f "$1.colima-new"
+  else
     mv "$1.colima-new" "$1"
     changed=1
   fi

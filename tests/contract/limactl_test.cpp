@@ -39,12 +39,14 @@ protected:
     }
   }
 
-  process::Result validate(const config::Settings& settings, const config::Profile& profile) {
+  process::Result validate(const config::Settings& settings, const config::Profile& profile,
+                           const std::vector<std::string>& host_addresses = {}) {
     config::Paths paths(m_dir / "home", m_dir / "colima");
     auto runtime = runtime::make(settings.runtime);
     DocumentInputs inputs{.image_location = (m_dir / "disk.qcow2").string(),
                           .home = m_dir / "home",
-                          .data_disk = runtime->uses_data_disk()};
+                          .data_disk = runtime->uses_data_disk(),
+                          .host_addresses = host_addresses};
     for (const auto& socket : runtime->sockets()) {
       inputs.sockets.push_back({socket.guest_path, paths.profile_dir(profile) / socket.file_name});
     }
@@ -98,6 +100,15 @@ TEST_F(Limactl, ValidatesADocumentWithEverySettingChanged) {
   s.port_forwarder = "none";
   s.provision = {{"system", "echo hi"}, {"user", "echo user"}};
   process::Result result = validate(s, config::Profile::from_name("everything"));
+  EXPECT_TRUE(result.ok()) << result.err;
+}
+
+TEST_F(Limactl, ValidatesMountInotifyAndHostAddressForwards) {
+  config::Settings s;
+  s.mount_inotify = true;
+  s.network.host_addresses = true;
+  process::Result result =
+      validate(s, config::Profile::from_name("inotify"), {"192.0.2.7", "198.51.100.1"});
   EXPECT_TRUE(result.ok()) << result.err;
 }
 

@@ -29,7 +29,7 @@ TEST_F(ImageMirror, AFreshCacheStartsAVmFromAnImageDownloadedFromAMirror) {
   process::Result r = vm().colima(
       {"start", "--profile", "mirrored", "--disk-image-mirror", "http://127.0.0.1:18282/",
        "--dns-host", "colima-e2e.test=10.0.2.99", "--env", "COLIMA_E2E_VALUE=" + k_hostile},
-      {}, {{"COLIMA_CACHE_HOME", empty_cache.string()}});
+      {}, {{"COLIMA_CACHE_HOME", empty_cache.string()}, {"COLIMA_INSECURE_MIRROR", "1"}});
   vm().run({"kill", util::trim(server.out)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("downloading 'http://127.0.0.1:18282/trixie-x86_64-docker/disk.qcow2'"),

@@ -179,6 +179,12 @@ private:
   // Takes the profile's lock for an action that changes its VM (start, stop, restart, delete,
   // update); throws Error naming the holder when another colima command has it.
   util::FileLock lock_profile(const config::Profile& profile, const std::string& action);
+  // Creates the directory 0700, or takes group and other permissions off it (a warning when
+  // that fails): colima's directories hold settings with environment values and sockets.
+  void make_private(const std::filesystem::path& directory);
+  // Whether Lima has an instance directory for the profile (no limactl run): commands that
+  // act on an existing VM check it before they take the profile's lock.
+  bool vm_exists(const config::Profile& profile) const;
   // stop() without the lock.
   void stop_vm(const config::Profile& profile, bool force);
   std::optional<config::Settings> load(const std::filesystem::path& path) const;
@@ -214,6 +220,11 @@ private:
                                    const runtime::GuestScript& script);
   // The guest disk image for a new VM: --disk-image, the cache, or a fresh build.
   std::string choose_image(const config::Settings& settings, const std::string& arch);
+  // The absolute path of --disk-image once qemu-img has read it: a raw or qcow2 image, or with
+  // force_disk_image any format (then a warning when warn). Throws UsageError otherwise.
+  std::string check_disk_image(const config::Settings& settings, bool warn);
+  // The Debian suite of guest images ($COLIMA_IMAGE_SUITE, default trixie).
+  std::string image_suite() const;
   // Connects the host's docker CLI to the profile's engine: waits for the forwarded socket to
   // answer, creates the context and, with auto_activate, makes it current.
   void connect_docker(const config::Profile& profile, const config::Settings& settings);

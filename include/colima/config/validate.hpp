@@ -23,8 +23,9 @@ bool is_ip_address(const std::string& text);
 namespace colima::config {
 
 // Refuses settings that cannot change once the VM exists (architecture, runtime, VM type,
-// mount type) and a smaller disk, comparing the wanted settings with those of the last
-// successful start; the message names the setting and the remedy (`colima delete`).
+// mount type, a disk image other than the one it was made from) and a smaller disk, comparing
+// the wanted settings with those of the last successful start; the message names the setting
+// and the remedy (`colima delete`).
 void check_unchangeable(const Settings& wanted, const Settings& current,
                         const std::string& profile_name);
 

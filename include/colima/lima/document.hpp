@@ -3,8 +3,10 @@
 #include "colima/config/paths.hpp"
 #include "colima/config/profile.hpp"
 #include "colima/config/settings.hpp"
+#include "colima/util/environment.hpp"
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +26,8 @@ struct DocumentInputs {
   std::string image_location;
   // The user's home directory, for `~` in mount paths.
   std::filesystem::path home;
+  // The variables a mount location may start with ($VAR, ${VAR}).
+  util::Environment environment = util::Environment();
   // Whether the container data lives on a separate Lima disk named after the instance.
   bool data_disk = true;
   // Whether Lima may format the data disk: only a disk no boot has formatted yet
@@ -33,23 +37,39 @@ struct DocumentInputs {
   bool format_data_disk = false;
   // The runtime's sockets, forwarded to the host.
   std::vector<SocketForward> sockets;
+  // The host's own IPv4 addresses (network.hostAddresses): a guest port bound to one of them is
+  // forwarded to the same address on the host.
+  std::vector<std::string> host_addresses;
 };
 
 // The Lima instance document for a profile, built as yaml-cpp nodes on templates/lima.yaml:
 // resources, image, data disk, mounts, SSH, DNS, environment, port forwards of the runtime's
 // sockets and of container ports to 127.0.0.1, the hostname provision script.
-// Throws UsageError for mounts that overlap or are not absolute.
+// Throws UsageError for mounts that overlap or whose location does not expand (see
+// config::expand_mount_location).
 YAML::Node render_document(const config::Settings& settings, const config::Profile& profile,
                            const DocumentInputs& inputs);
+
+// The environment `limactl start` runs with for these settings: Lima's host agent, which it
+// starts, picks its port forwarder from LIMA_SSH_PORT_FORWARDER (true: SSH, false: gRPC, Lima's
+// default since 1.1), so colima sets it as upstream does: false for `grpc`, true otherwise.
+std::map<std::string, std::string> start_environment(const config::Settings& settings);
 
 // The document as YAML text.
 std::string emit_document(const YAML::Node& document);
 
+// Refuses, as render_document would, mounts whose location does not expand or that overlap:
+// start checks them before anything is written or run. Throws UsageError.
+void check_mounts(const config::Settings& settings, const std::filesystem::path& home,
+                  const util::Environment& environment);
+
 // The guest path of a host path under one of the mounts the document gives the VM (the home
 // directory when the settings list none; its mountPoint, else the same path), or nullopt when no
-// mount holds it. host_path is compared as written, after `~` expansion and normalisation.
+// mount holds it. host_path is compared as written, after the expansion of mount locations and
+// normalisation; a location that no longer expands holds nothing.
 std::optional<std::string> guest_path(const config::Settings& settings,
                                       const std::filesystem::path& home,
+                                      const util::Environment& environment,
                                       const std::filesystem::path& host_path);
 
 } // namespace colima::lima

@@ -20,12 +20,16 @@ struct Socket {
 };
 
 // A shipped script run in the guest as root with its values as arguments, never as code:
-// `limactl shell <id> sudo sh -s -- args...` with the script on stdin.
+// `limactl shell <id> sudo sh -s -- args...` with the script on stdin (see script_stdin).
 struct GuestScript {
   // What the user sees while it runs ("provisioning docker").
   std::string stage;
   std::string text;
+  // Short values only: a command line is public (/proc/*/cmdline on the host, ps in the guest).
   std::vector<std::string> args;
+  // File contents the script needs, by name (a shell identifier): they travel on stdin, and the
+  // script writes input NAME's exact bytes with the function `input_NAME`.
+  std::map<std::string, std::string> inputs;
   // What the user can do when the script fails.
   std::string hint;
 };
@@ -72,6 +76,11 @@ public:
   // The engine's configuration files the user may supply; provision() receives their text.
   virtual std::vector<ConfigFile> config_files() const { return {}; }
 };
+
+// What colima sends on the stdin of `sh -s` for the script: for each input a function
+// `input_NAME() { printf '%s' 'BASE64' | base64 -d; }` (base64 holds no quote, so no content can
+// end the quoting, and any byte survives), then the script's text.
+std::string script_stdin(const GuestScript& script);
 
 // The runtime of a name (docker, containerd, none). Throws UsageError for any other name.
 std::unique_ptr<Runtime> make(std::string_view name);

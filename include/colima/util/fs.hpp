@@ -23,4 +23,10 @@ std::optional<std::string> read_file(const std::filesystem::path& path);
 void create_directories(const std::filesystem::path& path,
                         std::filesystem::perms mode = std::filesystem::perms(0700));
 
+// Creates the directory (and missing parents) with mode 0700, and takes group and other
+// permissions off it when it exists with them, so that only its owner can enter it. Throws
+// colima::Error when it cannot be created; returns the error of the mode change (e.g. a file
+// system without Unix modes), which the caller may report.
+std::error_code create_private_directory(const std::filesystem::path& path);
+
 } // namespace colima::util

@@ -34,6 +34,15 @@ std::optional<std::string> nearest(std::string_view value,
 // ", did you mean 'x'?" for the nearest candidate, or an empty text.
 std::string did_you_mean(std::string_view value, const std::vector<std::string>& candidates);
 
+// The words of a command line as a POSIX shell splits them, without any expansion: blanks
+// separate words; 'single quotes' keep everything; "double quotes" keep everything but a
+// backslash before " \ $ ` or a newline; a backslash outside quotes keeps the next character.
+// nullopt when a quote is not closed.
+std::optional<std::vector<std::string>> split_shell_words(std::string_view text);
+
+// The bytes as base64 (RFC 4648, with padding, on one line).
+std::string base64(std::string_view bytes);
+
 // True when the text holds a byte below 0x20 or 0x7f.
 bool has_control_character(std::string_view text);
 

@@ -512,6 +512,8 @@ TEST_F(ColimaCli, CloneRefusesBadNamesAndTheSameProfile) {
 
 TEST_F(ColimaCli, ACommandOnAProfileAnotherColimaIsWorkingOnSaysWhoAndChangesNothing) {
   fs::path file = m_home / ".config" / "colima" / "_locks" / "colima.lock";
+  // The VM exists (commands on a profile that does not exist fail before taking the lock).
+  fs::create_directories(m_home / ".config" / "colima" / "_lima" / "colima");
   auto held = util::FileLock::try_lock(file, "pid 4242: colima start");
   ASSERT_TRUE(held);
   for (const char* command : {"start", "stop", "restart", "delete", "update"}) {

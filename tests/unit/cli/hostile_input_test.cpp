@@ -122,17 +122,34 @@ protected:
 
 } // namespace
 
-TEST_F(HostileInput, EnvValuesReachLimaAsYamlValuesExactly) {
+TEST_F(HostileInput, EnvValuesReachLimaAsYamlValuesExactlyAndOnesWithANewlineAreRefused) {
   config::Settings settings = base();
-  for (std::size_t i = 0; i < m_hostile.size(); ++i) {
-    settings.env["HOSTILE_" + std::to_string(i)] = m_hostile[i];
+  std::vector<std::string> values;
+  for (const auto& value : m_hostile) {
+    if (!util::has_control_character(value)) {
+      values.push_back(value);
+    }
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    settings.env["HOSTILE_" + std::to_string(i)] = values[i];
   }
   process::Result r = start("env", settings);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   YAML::Node document = YAML::LoadFile((profile_dir("env") / "lima.yaml").string());
-  for (std::size_t i = 0; i < m_hostile.size(); ++i) {
-    EXPECT_EQ(document["env"]["HOSTILE_" + std::to_string(i)].as<std::string>(), m_hostile[i]);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(document["env"]["HOSTILE_" + std::to_string(i)].as<std::string>(), values[i]);
   }
+
+  // Lima writes the variables one per line into the guest's environment: a newline would
+  // end the value there and start a variable of the user's choosing.
+  settings.env = {{"NEWLINE", "x\ntouch " + m_marker.string()}};
+  r = start("envnl", settings);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("colima: error: invalid value of the environment variable 'NEWLINE' "
+                       "('x\\x0atouch "),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(profile_dir("envnl") / "lima.yaml"));
 }
 
 TEST_F(HostileInput, AProvisionScriptIsRunOnceAsWrittenOnTheStdinOfShNeverSpliced) {

@@ -1,5 +1,7 @@
 #include "colima/config/settings_file.hpp"
 #include "colima/util/error.hpp"
+#include "colima/util/fs.hpp"
+#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -107,6 +109,16 @@ TEST(SettingsFile, UnknownKeysAreWarnedAboutWithASuggestion) {
 TEST(SettingsFile, AnEmptyFileMeansTheDefaults) {
   EXPECT_EQ(parse_settings("", "x").settings, Settings{});
   EXPECT_EQ(parse_settings("# only a comment\n", "x").settings, Settings{});
+}
+
+TEST(SettingsFile, IsSavedForItsOwnerAloneAsItHoldsEnvironmentValues) {
+  test::TempDir dir;
+  std::filesystem::path file = dir.path() / "colima.yaml";
+  util::atomic_write(file, "cpu: 2\n", std::filesystem::perms(0644));
+  Settings settings;
+  settings.env = {{"TOKEN", "secret"}};
+  save_settings(file, settings);
+  EXPECT_EQ(std::filesystem::status(file).permissions(), std::filesystem::perms(0600));
 }
 
 } // namespace colima::config

@@ -56,6 +56,9 @@ TEST(Validate, MacosOnlyOptionsAreRefusedOnLinux) {
             "mount type 'virtiofs' is only available on macOS: use 'sshfs' or '9p' on Linux");
   EXPECT_EQ(error_of(with([](Settings& s) { s.network.address = true; })),
             "a reachable network address (--network-address) is only available on macOS");
+  EXPECT_EQ(error_of(with([](Settings& s) { s.model_runner = "ramalama"; })),
+            "the AI model runner 'ramalama' (--model-runner) is only available on macOS: leave "
+            "it at 'docker' on Linux");
 }
 
 TEST(Validate, NetworkValuesMustBeAddresses) {
@@ -78,6 +81,11 @@ TEST(Validate, ValuesThatCouldBecomeShellCodeAreRefused) {
               s.env = {{"A B", "x"}};
             })),
             "invalid environment variable name 'A B': use letters, digits and '_'");
+  EXPECT_EQ(error_of(with([](Settings& s) {
+              s.env = {{"A", "1\nB=2"}};
+            })),
+            "invalid value of the environment variable 'A' ('1\nB=2'): it holds a control "
+            "character (newline, tab, ...), which would not reach the guest intact");
   EXPECT_EQ(error_of(with([](Settings& s) { s.cpu_type = "max;id"; })),
             "invalid cpu type 'max;id': use a QEMU CPU model such as max or qemu64,+ssse3");
 }
@@ -144,6 +152,25 @@ TEST(Unchangeable, ArchitectureRuntimeAndShrinkingAreRefusedWithTheRemedy) {
   wanted.disk = 200;
   wanted.cpu = 8;
   EXPECT_NO_THROW(check_unchangeable(wanted, current, "default"));
+}
+
+TEST(Unchangeable, AnExistingVmKeepsTheDiskImageItWasMadeFrom) {
+  Settings current;
+  Settings wanted = current;
+  wanted.disk_image = "/images/new.qcow2";
+  try {
+    check_unchangeable(wanted, current, "default");
+    FAIL();
+  } catch (const UsageError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "the disk image of an existing VM cannot change (to '/images/new.qcow2'): its disk "
+              "was made from colima's guest image when it was created; drop --disk-image, or "
+              "delete the VM with 'colima delete' first");
+  }
+  current.disk_image = "/images/new.qcow2";
+  EXPECT_NO_THROW(check_unchangeable(wanted, current, "default"));
+  wanted.disk_image.clear();
+  EXPECT_NO_THROW(check_unchangeable(wanted, current, "default")) << "no image asked for";
 }
 
 TEST(Overrides, FlagsWinOverTheProfileFileWhichWinsOverTheTemplate) {

@@ -98,6 +98,24 @@ TEST(LimaDocument, MountsExpandTheHomeAndNoneMountsNothing) {
   EXPECT_EQ(render_document(s, config::Profile(), inputs())["mounts"].size(), 0u);
 }
 
+TEST(LimaDocument, MountLocationsStartingWithAVariableAreExpandedAndUnsetOnesRefused) {
+  config::Settings s = x86_settings();
+  s.mounts = std::vector<config::Mount>{{"$WORK/src", "", true}, {"${DATA}", "/d", false}};
+  DocumentInputs given = inputs();
+  given.environment = util::Environment(
+      std::map<std::string, std::string>{{"WORK", "/srv/work/"}, {"DATA", "/data"}});
+  YAML::Node d = render_document(s, config::Profile(), given);
+  EXPECT_EQ(d["mounts"][0]["location"].as<std::string>(), "/srv/work/src");
+  EXPECT_EQ(d["mounts"][1]["location"].as<std::string>(), "/data");
+  EXPECT_NO_THROW(check_mounts(s, "/home/u", given.environment));
+  EXPECT_EQ(guest_path(s, "/home/u", given.environment, "/srv/work/src/app"), "/srv/work/src/app");
+  given.environment = util::Environment(std::map<std::string, std::string>{{"WORK", "/srv/work"}});
+  EXPECT_THROW(render_document(s, config::Profile(), given), UsageError);
+  EXPECT_THROW(check_mounts(s, "/home/u", given.environment), UsageError);
+  EXPECT_EQ(guest_path(s, "/home/u", given.environment, "/data/x"), std::nullopt)
+      << "a location that no longer expands holds nothing";
+}
+
 TEST(LimaDocument, OverlappingMountsAreRefused) {
   config::Settings s = x86_settings();
   s.mounts = std::vector<config::Mount>{{"/User", "", true}, {"/User/something", "", false}};
@@ -108,21 +126,24 @@ TEST(LimaDocument, OverlappingMountsAreRefused) {
 
 TEST(LimaDocument, AHostPathUnderAMountHasItsGuestPathAtTheMountPoint) {
   config::Settings settings;
-  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u/src/app"), "/home/u/src/app")
+  EXPECT_EQ(guest_path(settings, "/home/u", util::Environment(), "/home/u/src/app"),
+            "/home/u/src/app")
       << "the default mount is the home directory at the same path";
-  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u"), "/home/u");
-  EXPECT_EQ(guest_path(settings, "/home/u", "/home/user2/app"), std::nullopt);
-  EXPECT_EQ(guest_path(settings, "/home/u", "/tmp"), std::nullopt);
+  EXPECT_EQ(guest_path(settings, "/home/u", util::Environment(), "/home/u"), "/home/u");
+  EXPECT_EQ(guest_path(settings, "/home/u", util::Environment(), "/home/user2/app"), std::nullopt);
+  EXPECT_EQ(guest_path(settings, "/home/u", util::Environment(), "/tmp"), std::nullopt);
   settings.mounts =
       std::vector<config::Mount>{{.location = "~/work/", .mount_point = "/w", .writable = true},
                                  {.location = "/srv/data", .mount_point = "", .writable = false}};
-  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u/work/app/./src"), "/w/app/src");
-  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u/work"), "/w");
-  EXPECT_EQ(guest_path(settings, "/home/u", "/srv/data/x"), "/srv/data/x");
-  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u/other"), std::nullopt)
+  EXPECT_EQ(guest_path(settings, "/home/u", util::Environment(), "/home/u/work/app/./src"),
+            "/w/app/src");
+  EXPECT_EQ(guest_path(settings, "/home/u", util::Environment(), "/home/u/work"), "/w");
+  EXPECT_EQ(guest_path(settings, "/home/u", util::Environment(), "/srv/data/x"), "/srv/data/x");
+  EXPECT_EQ(guest_path(settings, "/home/u", util::Environment(), "/home/u/other"), std::nullopt)
       << "the home is not mounted when the settings list other mounts";
   settings.mounts = std::nullopt;
-  EXPECT_EQ(guest_path(settings, "/home/u", "/home/u/src"), std::nullopt) << "--mount none";
+  EXPECT_EQ(guest_path(settings, "/home/u", util::Environment(), "/home/u/src"), std::nullopt)
+      << "--mount none";
 }
 
 TEST(LimaDocument, TheHostnameReachesTheGuestAsAParamNotAsCode) {
@@ -153,6 +174,45 @@ TEST(LimaDocument, PublishedPortsAreForwardedToLoopbackOnly) {
       EXPECT_EQ(rule["hostIP"].as<std::string>(), "127.0.0.1");
     }
   }
+}
+
+TEST(LimaDocument, MountInotifyTurnsOnLimasEventForwardingAndIsAbsentOtherwise) {
+  config::Settings s = x86_settings();
+  EXPECT_FALSE(render_document(s, config::Profile(), inputs())["mountInotify"]);
+  s.mount_inotify = true;
+  EXPECT_TRUE(render_document(s, config::Profile(), inputs())["mountInotify"].as<bool>());
+}
+
+TEST(LimaDocument, HostAddressesForwardTheirOwnPortsToTheSameHostAddressOverTcp) {
+  config::Settings s = x86_settings();
+  DocumentInputs given = inputs();
+  given.sockets = {};
+  given.host_addresses = {"192.0.2.7", "198.51.100.1"};
+  EXPECT_EQ(render_document(s, config::Profile(), given)["portForwards"].size(), 4U)
+      << "not asked for: no rules";
+  s.network.host_addresses = true;
+  YAML::Node rules = render_document(s, config::Profile(), given)["portForwards"];
+  ASSERT_EQ(rules.size(), 6U);
+  for (std::size_t i = 0; i < 2; ++i) {
+    YAML::Node rule = rules[4 + i];
+    EXPECT_EQ(rule["guestIP"].as<std::string>(), given.host_addresses[i]);
+    EXPECT_EQ(rule["hostIP"].as<std::string>(), given.host_addresses[i]);
+    EXPECT_EQ(rule["proto"].as<std::string>(), "tcp");
+    EXPECT_EQ(rule["guestPortRange"][1].as<int>(), 65535);
+  }
+  s.port_forwarder = "none";
+  EXPECT_EQ(render_document(s, config::Profile(), given)["portForwards"].size(), 1U)
+      << "no port forwarding at all";
+}
+
+TEST(LimaDocument, LimactlStartChoosesLimasPortForwarderAsUpstreamDoes) {
+  config::Settings s;
+  EXPECT_EQ(start_environment(s),
+            (std::map<std::string, std::string>{{"LIMA_SSH_PORT_FORWARDER", "true"}}));
+  s.port_forwarder = "grpc";
+  EXPECT_EQ(start_environment(s).at("LIMA_SSH_PORT_FORWARDER"), "false");
+  s.port_forwarder = "none";
+  EXPECT_EQ(start_environment(s).at("LIMA_SSH_PORT_FORWARDER"), "true");
 }
 
 } // namespace colima::lima

@@ -87,7 +87,7 @@ TEST(Runtimes, ContainerdTakesUpstreamsConfigFilesPerProfileOrShared) {
   EXPECT_TRUE(make("docker")->config_files().empty());
 }
 
-TEST(Runtimes, ContainerdProvisioningPassesTheSuppliedFilesAsArgumentsAndEmptyForDefaults) {
+TEST(Runtimes, ContainerdProvisioningSendsTheSuppliedFilesAsInputsAndEmptyForDefaults) {
   std::string hostile = "[grpc]\n  gid = 1000 # $(touch /tmp/x) `id`; 'q' \"\"\n";
   auto script =
       make("containerd")
@@ -98,18 +98,19 @@ TEST(Runtimes, ContainerdProvisioningPassesTheSuppliedFilesAsArgumentsAndEmptyFo
   EXPECT_EQ(script->stage, "provisioning containerd");
   EXPECT_EQ(script->text, std::string(templates::find("runtime/guest-lib.sh").value()) + "\n" +
                               std::string(templates::find("runtime/containerd.sh").value()));
-  ASSERT_EQ(script->args.size(), 7u);
-  EXPECT_EQ(script->args[0], "boot");
-  EXPECT_EQ(script->args[1], "/mnt/lima-colima-ctr");
-  EXPECT_EQ(script->args[2], hostile);
-  EXPECT_EQ(script->args[3], "") << "no buildkitd.toml supplied: the script's default";
-  EXPECT_EQ(script->args[4], "# written by colima\nnamespace = \"default\"\n"
-                             "cni_path = \"/usr/lib/cni\"\n");
-  EXPECT_EQ(script->args[5], "binfmt");
-  EXPECT_EQ(script->args[6], "no-cri") << "containerd's CRI plugin stays off without Kubernetes";
+  EXPECT_EQ(script->args,
+            (std::vector<std::string>{"boot", "/mnt/lima-colima-ctr", "binfmt", "no-cri"}))
+      << "containerd's CRI plugin stays off without Kubernetes";
+  EXPECT_EQ(script->inputs,
+            (std::map<std::string, std::string>{
+                {"containerd_toml", hostile},
+                {"buildkitd_toml", ""},
+                {"nerdctl_toml",
+                 "# written by colima\nnamespace = \"default\"\ncni_path = \"/usr/lib/cni\"\n"}}))
+      << "no buildkitd.toml supplied: empty, the script's default";
 }
 
-TEST(Runtimes, DockerProvisioningPassesValuesAsArgumentsAndNeverInTheScript) {
+TEST(Runtimes, DockerProvisioningSendsDaemonJsonAsAnInputAndNeverInTheScriptOrArguments) {
   config::Settings settings;
   settings.docker = {{"labels", {"$(touch /tmp/x)", "`id`; rm -rf /", "x'\"\ny"}}};
   settings.binfmt = false;
@@ -117,23 +118,20 @@ TEST(Runtimes, DockerProvisioningPassesValuesAsArgumentsAndNeverInTheScript) {
   ASSERT_TRUE(script);
   EXPECT_EQ(script->text, std::string(templates::find("runtime/guest-lib.sh").value()) + "\n" +
                               std::string(templates::find("runtime/docker.sh").value()));
-  ASSERT_EQ(script->args.size(), 5u);
-  EXPECT_EQ(script->args[0], "boot");
-  EXPECT_EQ(script->args[1], "/mnt/lima-colima");
-  EXPECT_EQ(nlohmann::json::parse(script->args[2]), docker_daemon_config(settings));
-  EXPECT_EQ(script->args[3], "no-binfmt");
+  EXPECT_EQ(script->args,
+            (std::vector<std::string>{"boot", "/mnt/lima-colima", "no-binfmt", "no-cri"}));
+  ASSERT_EQ(script->inputs.size(), 1U);
+  EXPECT_EQ(script->inputs.at("daemon_json"), docker_daemon_config(settings).dump() + "\n");
   auto running = make("docker")->provision(config::Settings{},
                                            GuestContext{.data_mount = "", .already_running = true});
-  EXPECT_EQ(running->args[0], "running");
-  EXPECT_EQ(running->args[3], "binfmt");
-  EXPECT_EQ(running->args[4], "no-cri");
+  EXPECT_EQ(running->args, (std::vector<std::string>{"running", "", "binfmt", "no-cri"}));
   config::Settings kubernetes;
   kubernetes.kubernetes.enabled = true;
-  EXPECT_EQ(make("docker")->provision(kubernetes, GuestContext{})->args[4], "no-cri")
+  EXPECT_EQ(make("docker")->provision(kubernetes, GuestContext{})->args[3], "no-cri")
       << "k3s configures containerd itself";
   kubernetes.kubernetes.version = "v1.35.4";
-  EXPECT_EQ(make("docker")->provision(kubernetes, GuestContext{})->args[4], "cri");
-  EXPECT_EQ(make("containerd")->provision(kubernetes, GuestContext{})->args[6], "cri");
+  EXPECT_EQ(make("docker")->provision(kubernetes, GuestContext{})->args[3], "cri");
+  EXPECT_EQ(make("containerd")->provision(kubernetes, GuestContext{})->args[3], "cri");
 }
 
 TEST(Runtimes, DockerUpdatesDebiansEnginePackagesAndRestartsTheEngine) {

@@ -32,4 +32,27 @@ TEST(Strings, ControlCharactersAreDetected) {
   EXPECT_FALSE(has_control_character("näme with spaces"));
 }
 
+TEST(Strings, Base64FollowsRfc4648WithPadding) {
+  EXPECT_EQ(base64(""), "");
+  EXPECT_EQ(base64("f"), "Zg==");
+  EXPECT_EQ(base64("fo"), "Zm8=");
+  EXPECT_EQ(base64("foo"), "Zm9v");
+  EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64(std::string("\0\xff\xfe", 3)), "AP/+");
+}
+
+TEST(Strings, ShellWordsAreSplitAsAShellSplitsThemWithoutExpansion) {
+  using Words = std::vector<std::string>;
+  EXPECT_EQ(split_shell_words("code --wait"), (Words{"code", "--wait"}));
+  EXPECT_EQ(split_shell_words("  \"/opt/my editor/bin/ed\"\t-x "),
+            (Words{"/opt/my editor/bin/ed", "-x"}));
+  EXPECT_EQ(split_shell_words("'/a b/ed' 'it''s' \"\""), (Words{"/a b/ed", "its", ""}));
+  EXPECT_EQ(split_shell_words("/a\\ b/ed a\\\nb"), (Words{"/a b/ed", "ab"}));
+  EXPECT_EQ(split_shell_words("\"q\\\"uote \\x $HOME `id`\""), (Words{"q\"uote \\x $HOME `id`"}));
+  EXPECT_EQ(split_shell_words("vim -c 'set ft=yaml'"), (Words{"vim", "-c", "set ft=yaml"}));
+  EXPECT_EQ(split_shell_words(""), Words{});
+  EXPECT_EQ(split_shell_words("\"open"), std::nullopt);
+  EXPECT_EQ(split_shell_words("'open"), std::nullopt);
+}
+
 } // namespace colima::util

@@ -1,0 +1,103 @@
+// The runtime's configuration files (daemon.json, the user's containerd and BuildKit files) reach
+// the guest on the stdin of the provisioning script, never as a word of a command line, where
+// /proc/*/cmdline of limactl and ssh on the host and `ps` in the guest would show them.
+#include "colima/app/app.hpp"
+#include "colima/config/settings_file.hpp"
+#include "colima/util/fs.hpp"
+#include "fake_runner.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+namespace colima::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class Quiet : public util::Progress {
+public:
+  void stage(std::string_view) override {}
+  void info(std::string_view) override {}
+  void warn(std::string_view) override {}
+};
+
+class Provision : public ::testing::Test {
+protected:
+  void SetUp() override {
+    m_paths = config::Paths(m_home.path(), m_home.path() / ".config" / "colima");
+    util::atomic_write(m_home.path() / "image.qcow2", "image");
+    m_runner.on({"limactl", "--version"}, process::Result{0, "limactl version 2.2.0\n", ""});
+    m_runner.on({"limactl", "list", "--json"}, process::Result{0, "", ""});
+    m_runner.on({"qemu-img", "info"}, process::Result{0, R"({"format": "qcow2"})", ""});
+  }
+
+  void start(config::Settings settings) {
+    settings.disk_image = (m_home.path() / "image.qcow2").string();
+    config::save_settings(m_paths.settings_file(m_profile), settings);
+    App app(m_runner,
+            util::Environment(std::map<std::string, std::string>{{"COLIMA_ACCELERATOR", "tcg"}}),
+            m_paths, m_progress);
+    app.start(m_profile, StartRequest{});
+  }
+
+  // Every word of every command colima ran, and every value of their environments.
+  void expect_on_no_command_line(const std::string& secret) const {
+    for (const auto& command : m_runner.commands()) {
+      for (const auto& word : command.argv) {
+        EXPECT_EQ(word.find(secret), std::string::npos) << "on a command line: " << word;
+      }
+      for (const auto& [name, value] : command.env) {
+        EXPECT_EQ(value.find(secret), std::string::npos) << "in the environment: " << name;
+      }
+    }
+  }
+
+  // The argv of the runtime's provisioning script.
+  std::vector<std::string> provisioning() const {
+    for (const auto& argv : m_runner.argvs()) {
+      if (argv.size() > 7 && argv[5] == "sudo" && argv[6] == "sh") {
+        return argv;
+      }
+    }
+    return {};
+  }
+
+  test::TempDir m_home;
+  config::Paths m_paths{"/", "/"};
+  config::Profile m_profile = config::Profile::from_name("secret");
+  test::FakeRunner m_runner;
+  Quiet m_progress;
+};
+
+} // namespace
+
+TEST_F(Provision, DaemonJsonTravelsOnStdinNotOnACommandLine) {
+  config::Settings settings;
+  settings.docker = {{"proxies", {{"http-proxy", "http://user:pw-daemon-json@proxy:3128"}}}};
+  start(settings);
+  expect_on_no_command_line("pw-daemon-json");
+  EXPECT_EQ(provisioning(),
+            (std::vector<std::string>{"limactl", "shell", "--workdir", "/", "colima-secret", "sudo",
+                                      "sh", "-s", "--", "boot", "/mnt/lima-colima-secret", "binfmt",
+                                      "no-cri"}));
+}
+
+TEST_F(Provision, ContainerdAndBuildkitFilesTravelOnStdinNotOnACommandLine) {
+  util::atomic_write(m_paths.profile_dir(m_profile) / "containerd" / "config.toml",
+                     "[plugins.registry]\n  token = \"containerd-secret\"\n");
+  util::atomic_write(m_paths.profile_dir(m_profile) / "containerd" / "buildkitd.toml",
+                     "[registry.\"r\"]\n  secret = \"buildkit-secret\"\n");
+  config::Settings settings;
+  settings.runtime = "containerd";
+  settings.binfmt = false;
+  start(settings);
+  expect_on_no_command_line("containerd-secret");
+  expect_on_no_command_line("buildkit-secret");
+  EXPECT_EQ(provisioning(),
+            (std::vector<std::string>{"limactl", "shell", "--workdir", "/", "colima-secret", "sudo",
+                                      "sh", "-s", "--", "boot", "/mnt/lima-colima-secret",
+                                      "no-binfmt", "no-cri"}));
+}
+
+} // namespace colima::app

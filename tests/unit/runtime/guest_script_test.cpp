@@ -1,0 +1,121 @@
+// The inputs of a guest script reach it with their exact bytes: the stdin colima sends is run
+// with the host's sh, and the runtimes' real scripts run against a fake guest (their /etc moved
+// under a temporary directory, systemctl, dockerd, nerdctl and buildctl replaced by `true`).
+#include "colima/process/posix_runner.hpp"
+#include "colima/runtime/docker_config.hpp"
+#include "colima/runtime/runtime.hpp"
+#include "colima/util/fs.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+namespace colima::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class GuestScriptRun : public ::testing::Test {
+protected:
+  void SetUp() override {
+    for (const char* program : {"systemctl", "dockerd", "docker", "nerdctl", "buildctl"}) {
+      util::atomic_write(m_dir.path() / "bin" / program, "#!/bin/sh\nexit 0\n", fs::perms(0755));
+    }
+  }
+
+  fs::path root() const { return m_dir.path() / "guest"; }
+
+  // Runs the script as colima sends it, its /etc under root().
+  process::Result run(GuestScript script) {
+    std::string& text = script.text;
+    for (std::size_t at = text.find("/etc/"); at != std::string::npos;
+         at = text.find("/etc/", at + 1)) {
+      text.replace(at, 5, root().string() + "/etc/");
+      at += root().string().size();
+    }
+    std::vector<std::string> argv = {"sh", "-s", "--"};
+    argv.insert(argv.end(), script.args.begin(), script.args.end());
+    return m_runner.run(
+        process::Command{.argv = argv,
+                         .env = {{"PATH", (m_dir.path() / "bin").string() + ":/usr/bin:/bin"}},
+                         .unset_env = {"SUDO_USER"},
+                         .stdin_data = script_stdin(script)});
+  }
+
+  std::string written(const std::string& file) const {
+    return util::read_file(root() / file).value_or("<missing>");
+  }
+
+  test::TempDir m_dir;
+  process::PosixRunner m_runner;
+};
+
+// Every byte value, quotes, shell syntax and a text larger than Linux's limit of one argument
+// (128 KiB).
+std::string awkward_bytes() {
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) {
+    bytes += static_cast<char>(i);
+  }
+  bytes += "'\"`$(touch /tmp/x)`\\\n'EOF'\n";
+  bytes += std::string(200 * 1024, 'x');
+  return bytes + "\n\n";
+}
+
+} // namespace
+
+TEST_F(GuestScriptRun, EachInputReachesTheScriptWithItsExactBytes) {
+  std::string bytes = awkward_bytes();
+  GuestScript script{.stage = "test",
+                     .text = "set -eu\ninput_first >\"$1/first\"\ninput_empty >\"$1/empty\"\n",
+                     .args = {m_dir.path().string()},
+                     .inputs = {{"first", bytes}, {"empty", ""}}};
+  process::Result r = m_runner.run(process::Command{.argv = {"sh", "-s", "--", script.args[0]},
+                                                    .stdin_data = script_stdin(script)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(util::read_file(m_dir.path() / "first").value_or(""), bytes);
+  EXPECT_EQ(util::read_file(m_dir.path() / "empty").value_or("<missing>"), "");
+}
+
+TEST_F(GuestScriptRun, DockerScriptWritesDaemonJsonWithItsExactBytes) {
+  config::Settings settings;
+  settings.docker = {
+      {"labels", {"$(touch /tmp/x)", "`id`; 'q'", "x\ny", std::string(150000, 'l')}}};
+  auto script = make("docker")->provision(settings, GuestContext{.data_mount = ""});
+  ASSERT_TRUE(script);
+  process::Result r = run(*script);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(written("etc/docker/daemon.json"), docker_daemon_config(settings).dump() + "\n");
+  EXPECT_FALSE(fs::exists(root() / "etc/docker/.daemon.json.colima"));
+}
+
+TEST_F(GuestScriptRun, DockerScriptRefusesWhatDockerdRefusesAndKeepsTheOldFile) {
+  util::atomic_write(root() / "etc/docker/daemon.json", "{}\n");
+  util::atomic_write(m_dir.path() / "bin" / "dockerd", "#!/bin/sh\necho 'unknown key: x'\nexit 1\n",
+                     fs::perms(0755));
+  auto script = make("docker")->provision(config::Settings{}, GuestContext{.data_mount = ""});
+  process::Result r = run(*script);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "the docker engine refused its configuration: unknown key: x\n");
+  EXPECT_EQ(written("etc/docker/daemon.json"), "{}\n");
+}
+
+TEST_F(GuestScriptRun, ContainerdScriptWritesTheSuppliedFilesWithTheirExactBytesElseItsDefaults) {
+  std::string containerd = "version = 2\n# $(touch /tmp/x) 'q' \"\n\n[grpc]\n  gid = 7";
+  auto script =
+      make("containerd")
+          ->provision(config::Settings{},
+                      GuestContext{.data_mount = "",
+                                   .config_files = {{"containerd/config.toml", containerd}}});
+  ASSERT_TRUE(script);
+  process::Result r = run(*script);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(written("etc/containerd/config.toml"), containerd) << "no newline added";
+  EXPECT_EQ(written("etc/nerdctl/nerdctl.toml"), script->inputs.at("nerdctl_toml"));
+  std::string buildkit = written("etc/buildkit/buildkitd.toml");
+  EXPECT_TRUE(buildkit.starts_with("[worker.oci]\n  enabled = false\n")) << buildkit;
+  EXPECT_TRUE(buildkit.ends_with("\n[grpc]\n  uid = 0\n  gid = 0\n"))
+      << "root's ids without SUDO_USER: " << buildkit;
+}
+
+} // namespace colima::runtime
