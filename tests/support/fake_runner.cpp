@@ -1,6 +1,7 @@
 #include "fake_runner.hpp"
 
 #include <algorithm>
+#include <gtest/gtest.h>
 #include <string_view>
 
 namespace colima::test {
@@ -69,9 +70,17 @@ process::Result FakeRunner::answer(const process::Command& command) {
   }
   // A copy, so that a handler may register others while it runs.
   Handler chosen = best != nullptr ? *best : Handler();
-  process::Result fallback = m_default;
+  std::optional<process::Result> fallback = m_default;
   lock.unlock();
-  process::Result result = chosen ? chosen(command) : fallback;
+  if (!chosen && !fallback) {
+    std::string line;
+    for (const auto& word : command.argv) {
+      line += (line.empty() ? "" : " ") + word;
+    }
+    ADD_FAILURE() << "the fake runner was not told about this command: " << line;
+    fallback = process::Result{.exit_code = 127, .out = {}, .err = "unexpected command: " + line};
+  }
+  process::Result result = chosen ? chosen(command) : *fallback;
   if (command.on_line) {
     report_lines(command, process::Stream::out, result.out);
     report_lines(command, process::Stream::err, result.err);

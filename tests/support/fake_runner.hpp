@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,7 +28,8 @@ public:
   void on(std::vector<std::string> prefix, process::Result result);
   // Answers commands whose argv starts with prefix by calling handler.
   void on(std::vector<std::string> prefix, Handler handler);
-  // The answer to commands that no prefix matches.
+  // The answer to commands that no prefix matches. Without one, such a command fails the
+  // test that ran it (and gets exit status 127): a test says what it expects to be run.
   void set_default(process::Result result);
 
   // Records the command and returns its answer.
@@ -44,7 +46,7 @@ private:
   process::Result answer(const process::Command& command);
 
   std::vector<std::pair<std::vector<std::string>, Handler>> m_handlers;
-  process::Result m_default;
+  std::optional<process::Result> m_default;
   std::vector<process::Command> m_commands;
   mutable std::mutex m_mutex;
 };

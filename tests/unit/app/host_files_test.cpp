@@ -35,6 +35,7 @@ protected:
     m_paths = config::Paths(m_home.path(), m_home.path() / ".config" / "colima");
     m_runner.on({"limactl", "--version"}, process::Result{0, "limactl version 2.2.0\n", ""});
     m_runner.on({"limactl", "list", "--json"}, process::Result{0, "", ""});
+    m_runner.on({"limactl", "start"}, process::Result{});
     config::Settings settings;
     settings.runtime = "none";
     config::save_settings(m_paths.settings_file(m_profile), settings);

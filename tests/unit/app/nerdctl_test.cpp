@@ -23,6 +23,7 @@ protected:
   void SetUp() override {
     m_paths = config::Paths(m_home.path(), m_home.path() / ".config" / "colima");
     set_vm("containerd", "Running");
+    m_runner.on({"limactl", "shell"}, process::Result{});
   }
 
   void set_vm(const std::string& runtime, const std::string& status,

@@ -30,6 +30,12 @@ protected:
     m_runner.on({"limactl", "--version"}, process::Result{0, "limactl version 2.2.0\n", ""});
     m_runner.on({"limactl", "list", "--json"}, process::Result{0, "", ""});
     m_runner.on({"qemu-img", "info"}, process::Result{0, R"({"format": "qcow2"})", ""});
+    m_runner.on({"limactl", "disk"}, process::Result{});
+    m_runner.on({"limactl", "start"}, process::Result{});
+    m_runner.on({"limactl", "shell"}, process::Result{});
+    // The docker runtime's context on the host, there already.
+    m_runner.on({"docker", "context"}, process::Result{});
+    m_runner.on({"docker", "--context"}, process::Result{0, "28.5.2\n", ""});
   }
 
   void start(config::Settings settings) {

@@ -35,6 +35,10 @@ protected:
     m_runner.on({"limactl", "--version"}, process::Result{0, "limactl version 2.2.0\n", ""});
     m_runner.on({"limactl", "list", "--json"}, process::Result{0, "", ""});
     m_runner.on({"qemu-img", "info"}, process::Result{0, R"({"format": "qcow2"})", ""});
+    // What a start runs after its checks: the data disk, the boot, the guest's provisioning.
+    m_runner.on({"limactl", "disk"}, process::Result{});
+    m_runner.on({"limactl", "start"}, process::Result{});
+    m_runner.on({"limactl", "shell"}, process::Result{});
   }
 
   config::Settings settings() const {

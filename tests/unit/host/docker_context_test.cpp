@@ -10,6 +10,7 @@ namespace colima::host {
 TEST(DockerContext, IsCreatedOnlyWhenMissingAndActivatedRememberingThePrevious) {
   test::TempDir dir;
   test::FakeRunner runner;
+  runner.on({"docker", "context"}, process::Result{});
   runner.on({"docker", "context", "inspect"}, process::Result{1, "", "not found"});
   runner.on({"docker", "context", "show"}, process::Result{0, "mine\n", ""});
   DockerContext context(runner, "colima-work", "colima [profile=work]", "/h/work/docker.sock",
@@ -29,6 +30,7 @@ TEST(DockerContext, RemovingTheCurrentContextRestoresThePreviousOne) {
   test::TempDir dir;
   util::atomic_write(dir.path() / "previous-docker-context", "mine\n");
   test::FakeRunner runner;
+  runner.on({"docker", "context"}, process::Result{});
   runner.on({"docker", "context", "show"}, process::Result{0, "colima\n", ""});
   DockerContext context(runner, "colima", "colima", "/h/default/docker.sock", dir.path());
   context.remove();
@@ -43,6 +45,7 @@ TEST(DockerContext, AVanishedPreviousContextFallsBackToDefault) {
   test::TempDir dir;
   util::atomic_write(dir.path() / "previous-docker-context", "gone\n");
   test::FakeRunner runner;
+  runner.on({"docker", "context"}, process::Result{});
   runner.on({"docker", "context", "show"}, process::Result{0, "colima\n", ""});
   runner.on({"docker", "context", "inspect", "gone"}, process::Result{1, "", ""});
   DockerContext context(runner, "colima", "colima", "/s", dir.path());
@@ -53,6 +56,7 @@ TEST(DockerContext, AVanishedPreviousContextFallsBackToDefault) {
 TEST(DockerContext, RemovingAMissingContextDoesNothing) {
   test::TempDir dir;
   test::FakeRunner runner;
+  runner.on({"docker", "context"}, process::Result{});
   runner.on({"docker", "context", "inspect"}, process::Result{1, "", ""});
   DockerContext context(runner, "colima", "colima", "/s", dir.path());
   context.remove();

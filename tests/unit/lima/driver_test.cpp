@@ -13,6 +13,7 @@ const config::Profile k_work = config::Profile::from_name("work");
 
 TEST(LimaDriver, EveryCallIsOneLimactlArgvWithColimasLimaHome) {
   test::FakeRunner runner;
+  runner.on({"limactl"}, process::Result{});
   Driver driver(runner, k_paths);
   driver.stop(k_work, false);
   driver.stop(k_work, true);
@@ -46,6 +47,7 @@ TEST(LimaDriver, EveryCallIsOneLimactlArgvWithColimasLimaHome) {
 
 TEST(LimaDriver, CreateNamesTheInstanceAndResumeStartsItByName) {
   test::FakeRunner runner;
+  runner.on({"limactl"}, process::Result{});
   Driver driver(runner, k_paths);
   process::Command options;
   options.env["QEMU_SYSTEM_X86_64"] = "qemu-system-x86_64 -machine q35,accel=tcg -cpu max";

@@ -1,5 +1,6 @@
 #include "fake_runner.hpp"
 
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 namespace colima::test {
@@ -10,6 +11,7 @@ using process::Stream;
 
 TEST(FakeRunner, RecordsEveryArgvInOrderRunOrInteractive) {
   FakeRunner runner;
+  runner.set_default(Result{});
   runner.run(Command{.argv = {"a", "1"}});
   runner.run_interactive(Command{.argv = {"b"}});
   runner.run(Command{.argv = {"a", "1"}});
@@ -18,6 +20,7 @@ TEST(FakeRunner, RecordsEveryArgvInOrderRunOrInteractive) {
 
 TEST(FakeRunner, RecordsTheWholeCommand) {
   FakeRunner runner;
+  runner.on({"limactl"}, Result{});
   runner.run(Command{.argv = {"limactl", "list"},
                      .env = {{"LIMA_HOME", "/h/_lima"}},
                      .cwd = std::filesystem::path("/tmp"),
@@ -34,8 +37,9 @@ TEST(FakeRunner, AnswersByArgvPrefix) {
   runner.on({"limactl", "list"}, Result{0, "[]\n", ""});
   EXPECT_EQ(runner.run(Command{.argv = {"limactl", "list", "--json"}}).out, "[]\n");
   EXPECT_EQ(runner.run(Command{.argv = {"limactl", "list"}}).out, "[]\n");
-  EXPECT_EQ(runner.run(Command{.argv = {"limactl", "stop"}}).out, "");
-  EXPECT_EQ(runner.run(Command{.argv = {"limactl"}}).out, "");
+  runner.set_default(Result{0, "default", ""});
+  EXPECT_EQ(runner.run(Command{.argv = {"limactl", "stop"}}).out, "default");
+  EXPECT_EQ(runner.run(Command{.argv = {"limactl"}}).out, "default");
 }
 
 TEST(FakeRunner, TheLongestMatchingPrefixWinsWhateverTheOrderOfRegistration) {
@@ -55,9 +59,18 @@ TEST(FakeRunner, ALaterRegistrationOfTheSamePrefixReplacesAnEarlierOne) {
 
 TEST(FakeRunner, UnmatchedCommandsGetTheDefaultAnswer) {
   FakeRunner runner;
-  EXPECT_TRUE(runner.run(Command{.argv = {"anything"}}).ok());
-  runner.set_default(Result{127, "", ""});
-  EXPECT_EQ(runner.run(Command{.argv = {"anything"}}).exit_code, 127);
+  runner.set_default(Result{3, "", ""});
+  EXPECT_EQ(runner.run(Command{.argv = {"anything"}}).exit_code, 3);
+}
+
+TEST(FakeRunner, ACommandItWasNotToldAboutFailsTheTestThatRanIt) {
+  FakeRunner runner;
+  runner.on({"limactl", "list"}, Result{});
+  Result result;
+  EXPECT_NONFATAL_FAILURE(result = runner.run(Command{.argv = {"limactl", "delete", "x"}}),
+                          "the fake runner was not told about this command: limactl delete x");
+  EXPECT_EQ(result.exit_code, 127);
+  EXPECT_FALSE(result.ok());
 }
 
 TEST(FakeRunner, AHandlerAnswersFromTheCommand) {
@@ -69,6 +82,7 @@ TEST(FakeRunner, AHandlerAnswersFromTheCommand) {
 TEST(FakeRunner, AnInteractiveRunReturnsTheAnswersExitCode) {
   FakeRunner runner;
   runner.on({"limactl", "shell"}, Result{7, "", ""});
+  runner.on({"limactl", "stop"}, Result{});
   EXPECT_EQ(runner.run_interactive(Command{.argv = {"limactl", "shell", "colima"}}), 7);
   EXPECT_EQ(runner.run_interactive(Command{.argv = {"limactl", "stop"}}), 0);
 }
