@@ -16,7 +16,7 @@ rm -rf "$work/src" && mkdir -p "$work/src"
 chown -R "$user:" "$work"
 runuser -u "$user" -- bash "$work/src/scripts/build.sh" "$work/build"
 install -m 0755 "$work/build/colima" /usr/local/bin/colima
-printf 'quickstart: running `colima start --runtime docker` as user %s\n' "$user" >&2
+printf 'quickstart: running "colima start --runtime docker" as user %s\n' "$user" >&2
 status=0
 runuser -u "$user" -- env HOME="/home/$user" PATH=/usr/local/bin:/usr/bin:/bin colima start --runtime docker "$@" || status=$?
 cat >&2 <<MSG

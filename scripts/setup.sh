@@ -74,7 +74,7 @@ install_packages() {
     libclang-rt-14-dev \
     ovmf qemu-efi-aarch64 openssh-client openssh-sftp-server mmdebstrap uidmap \
     binfmt-support e2fsprogs dosfstools mtools fdisk grub-efi-amd64-bin xz-utils zstd curl \
-    ca-certificates sudo util-linux procps iproute2 busybox-static arch-test
+    ca-certificates sudo util-linux procps iproute2 busybox-static arch-test shellcheck
   local list=/etc/apt/sources.list.d/colima-bookworm-backports.list
   if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
     echo "deb $(debian_mirror) bookworm-backports main" >"$list"
@@ -202,7 +202,8 @@ fetch_package() {
   fi
   (cd "$root/archives" && apt-get "${options[@]}" download "$package:$arch" >/dev/null) ||
     die "cannot download $suite's $package ($arch)"
-  dpkg-deb -x "$(ls -t "$root/archives/${package}_"*"_$arch.deb" | head -1)" "$into"
+  local debs=("$root/archives/${package}_"*"_$arch.deb")
+  dpkg-deb -x "${debs[-1]}" "$into"
 }
 
 fetch_trixie_package() {
@@ -218,7 +219,7 @@ install_cli_plugin() {
   fetch_trixie_package "$package" "$cache/unpacked/$package"
   mkdir -p /usr/local/lib/docker/cli-plugins
   install -m 0755 "$cache/unpacked/$package/usr/libexec/docker/cli-plugins/$package" \
-    /usr/local/lib/docker/cli-plugins/$package
+    "/usr/local/lib/docker/cli-plugins/$package"
 }
 
 install_clients() {

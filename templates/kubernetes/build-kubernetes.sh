@@ -231,7 +231,8 @@ blob() { # LAYOUT FILE
 
 # Packs PROGRAM as a one-layer OCI image-layout tar named REFERENCE, entry point /PROGRAM.
 oci_image() { # PROGRAM REFERENCE TAR
-  local layout=$work/oci-$1 rootfs=$work/rootfs-$1 layer config manifest
+  local layout=$work/oci-$1 rootfs=$work/rootfs-$1
+  local layer_digest layer_size config_digest config_size manifest_digest manifest_size
   mkdir -p "$layout/blobs/sha256" "$rootfs"
   cp "$out/bin/$1" "$rootfs/$1"
   chmod 0755 "$rootfs/$1"

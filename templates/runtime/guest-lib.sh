@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Functions shared by the runtimes' guest scripts; colima sends this text ahead of a runtime's
 # script on the same stdin, so a runtime's script says only what is its own.
 # Ahead of both come the script's inputs (file contents that must not travel as arguments): one
@@ -58,6 +59,7 @@ write_if_changed() {
   if [ "$(cat "$1" 2>/dev/null)" != "$want" ]; then
     printf '%s\n' "$want" >"$1.colima-new"
     mv "$1.colima-new" "$1"
+    # shellcheck disable=SC2034 # read by the runtime script that sourced this text
     changed=1
   fi
 }
@@ -69,6 +71,7 @@ replace_if_changed() {
     rm -f "$1.colima-new"
   else
     mv "$1.colima-new" "$1"
+    # shellcheck disable=SC2034 # read by the runtime script that sourced this text
     changed=1
   fi
 }
