@@ -200,6 +200,7 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
   host::AcceleratorChoice accelerator = host::choose_accelerator(
       m_runner, m_environment.get_non_empty("COLIMA_ACCELERATOR").value_or("auto"), arch, host,
       settings.cpu_type, probe);
+  host::keep_users_qemu(accelerator, m_environment);
   if (!accelerator.warning.empty()) {
     m_progress.warn(accelerator.warning);
   }

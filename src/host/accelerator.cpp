@@ -126,4 +126,28 @@ AcceleratorChoice choose_accelerator(process::Runner& runner, const std::string&
   return AcceleratorChoice{Accelerator::kvm, "", {}};
 }
 
+void keep_users_qemu(AcceleratorChoice& choice, const util::Environment& environment) {
+  for (auto& [name, ours] : choice.lima_environment) {
+    auto users = environment.get_non_empty(name);
+    if (!users || !name.starts_with("QEMU_SYSTEM_")) {
+      continue;
+    }
+    for (const auto& word : util::split(*users, ' ')) {
+      std::string option = word.substr(0, word.find('='));
+      if (option == "-machine" || option == "--machine" || option == "-M" || option == "-accel" ||
+          option == "--accel" || option == "-enable-kvm" || option == "-cpu" || option == "--cpu") {
+        throw UsageError(fmt::format(
+            "{}='{}' sets QEMU's '{}', but KVM is not usable here and colima runs the guest under "
+            "software emulation (TCG), which needs its own '-machine ...,accel=tcg -cpu ...': "
+            "remove '{}' from {} (colima keeps the rest of it)",
+            name, *users, option, option, name));
+      }
+    }
+    // ours is "QEMU -machine ...,accel=tcg -cpu ...": the user's binary and arguments instead of
+    // QEMU, then the same options.
+    std::size_t options = ours.find(" -machine ");
+    ours = util::trim(*users) + (options == std::string::npos ? "" : ours.substr(options));
+  }
+}
+
 } // namespace colima::host

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "colima/process/runner.hpp"
+#include "colima/util/environment.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -47,5 +48,11 @@ struct KvmProbe {
 AcceleratorChoice choose_accelerator(process::Runner& runner, const std::string& wanted,
                                      const std::string& guest_arch, const std::string& host_arch,
                                      const std::string& cpu_type, const KvmProbe& probe);
+
+// Lima's documented override QEMU_SYSTEM_<ARCH> ("BINARY ARGS...") set by the user survives
+// colima forcing TCG through the same variable: the user's binary and arguments, then only what
+// TCG needs. A user value that already names the machine, the accelerator or the CPU conflicts
+// with that and is refused (util::Error naming the variable and the option).
+void keep_users_qemu(AcceleratorChoice& choice, const util::Environment& environment);
 
 } // namespace colima::host

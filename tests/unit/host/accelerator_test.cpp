@@ -2,6 +2,7 @@
 #include "colima/process/posix_runner.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
+#include "colima/util/strings.hpp"
 #include "fake_runner.hpp"
 
 #include <filesystem>
@@ -118,6 +119,47 @@ TEST_F(AcceleratorProbe, AForeignGuestIsEmulatedAndCannotBeForcedToKvm) {
   EXPECT_TRUE(runner.argvs().empty());
   EXPECT_THROW(choose_accelerator(runner, "kvm", "aarch64", "x86_64", "", m_probe), UsageError);
   EXPECT_THROW(choose_accelerator(runner, "fast", "x86_64", "x86_64", "", m_probe), UsageError);
+}
+
+TEST(UsersQemu, TheUsersBinaryAndArgumentsAreKeptWithOnlyWhatTcgNeedsAdded) {
+  AcceleratorChoice choice;
+  choice.lima_environment["QEMU_SYSTEM_X86_64"] =
+      "qemu-system-x86_64 -machine q35,accel=tcg -cpu max";
+  keep_users_qemu(choice,
+                  util::Environment(std::map<std::string, std::string>{
+                      {"QEMU_SYSTEM_X86_64", "/opt/qemu/bin/qemu-system-x86_64 -d guest_errors"}}));
+  EXPECT_EQ(choice.lima_environment.at("QEMU_SYSTEM_X86_64"),
+            "/opt/qemu/bin/qemu-system-x86_64 -d guest_errors -machine q35,accel=tcg -cpu max");
+}
+
+TEST(UsersQemu, WithoutAnOverrideColimasValueStands) {
+  AcceleratorChoice choice;
+  choice.lima_environment["QEMU_SYSTEM_AARCH64"] =
+      "qemu-system-aarch64 -machine virt,accel=tcg -cpu max";
+  keep_users_qemu(choice, util::Environment(std::map<std::string, std::string>{
+                              {"QEMU_SYSTEM_X86_64", "/opt/qemu-system-x86_64"}}));
+  EXPECT_EQ(choice.lima_environment.at("QEMU_SYSTEM_AARCH64"),
+            "qemu-system-aarch64 -machine virt,accel=tcg -cpu max");
+}
+
+TEST(UsersQemu, AnOverrideThatChoosesTheAcceleratorOrCpuIsRefusedNamingBoth) {
+  for (const std::string users : {"/opt/qemu -accel kvm", "/opt/qemu -cpu host",
+                                  "/opt/qemu -machine q35", "/opt/qemu -enable-kvm"}) {
+    AcceleratorChoice choice;
+    choice.lima_environment["QEMU_SYSTEM_X86_64"] =
+        "qemu-system-x86_64 -machine q35,accel=tcg -cpu max";
+    try {
+      keep_users_qemu(choice, util::Environment(std::map<std::string, std::string>{
+                                  {"QEMU_SYSTEM_X86_64", users}}));
+      ADD_FAILURE() << users << " was accepted";
+    } catch (const UsageError& error) {
+      std::string option = util::split(users, ' ')[1];
+      EXPECT_TRUE(std::string(error.what()).starts_with("QEMU_SYSTEM_X86_64='" + users + "'"))
+          << error.what();
+      EXPECT_NE(std::string(error.what()).find("remove '" + option + "'"), std::string::npos)
+          << error.what();
+    }
+  }
 }
 
 } // namespace colima::host
