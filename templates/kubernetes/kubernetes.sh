@@ -943,10 +943,48 @@ node_ready() {
 # Imports image archive $2 into containerd's k8s.io namespace unless reference $1 is there.
 import_image() {
   ctr -n k8s.io images ls -q 2>/dev/null | grep -qxF "$1" && return 0
-  out=$(ctr -n k8s.io images import "$2" 2>&1) ||
+  out=$(ctr -n k8s.io images import --local "$2" 2>&1) ||
     fail "containerd did not import '$2': $(printf '%s\n' "$out" | tail -n 1)"
   ctr -n k8s.io images ls -q 2>/dev/null | grep -qxF "$1" ||
     fail "the image archive '$2' holds no image '$1'"
+}
+
+# containerd 1.7's CRI plugin learns of an image from the image service's events. ctr's import
+# without --local, and nerdctl 2's load, build and pull, go through containerd's transfer
+# service, which announces nothing: the kubelet would not see such an image (ErrImageNeverPull)
+# until containerd restarts. colima's nerdctl in /usr/local/sbin (before /usr/local/bin on
+# root's PATH and sudo's) runs the guest image's nerdctl, then labels each image of the k8s.io
+# namespace that the CRI plugin has not labelled as its own, which announces it.
+nerdctl_wrapper='/usr/local/sbin/nerdctl'
+nerdctl_real() {
+  for candidate in /usr/local/bin/nerdctl /usr/bin/nerdctl; do
+    [ ! -x "$candidate" ] || { printf '%s\n' "$candidate"; return 0; }
+  done
+  return 1
+}
+nerdctl_wrapper_text() {
+  sed "s|^REAL |$1 |" <<'WRAPPER'
+#!/bin/sh
+# colima: the guest's nerdctl, then images of the k8s.io namespace announced to containerd's
+# CRI plugin (nerdctl imports through containerd's transfer service, which announces nothing).
+REAL "$@"
+status=$?
+if [ "$(id -u)" = 0 ] && { [ -e /etc/systemd/system/kubelet.service ] || [ -e /etc/systemd/system/k3s.service ]; }; then
+  ctr -n k8s.io images ls 2>/dev/null |
+    awk 'NR > 1 && $NF !~ /(^|,)io\.cri-containerd\.image=managed(,|$)/ { print $1 }' |
+    while read -r ref; do
+      ctr -n k8s.io images label "$ref" io.cri-containerd.image=managed >/dev/null 2>&1 || true
+    done
+fi
+exit "$status"
+WRAPPER
+}
+
+install_nerdctl_wrapper() {
+  real=$(nerdctl_real) || return 0
+  changed=0
+  write_if_changed "$nerdctl_wrapper" "$(nerdctl_wrapper_text "$real")"
+  chmod 0755 "$nerdctl_wrapper"
 }
 
 # Waits up to $1 half-seconds for command $2... to succeed.
@@ -986,6 +1024,7 @@ start_kubernetes() {
   changed=0
   write_if_changed /etc/cni/net.d/10-colima.conflist "$(cni_conflist)"
   ensure_cri "$pause_image" /usr/lib/cni /etc/cni/net.d
+  install_nerdctl_wrapper
   import_image "$pause_image" "$version_dir/images/pause.tar"
   # colima's containerd configuration names the sandbox image by one fixed reference.
   ctr -n k8s.io images tag --force "$pause_image" colima.local/kubernetes/pause:sandbox >/dev/null 2>&1 ||
@@ -1072,7 +1111,7 @@ import_airgap() {
       fail "docker did not load the k3s air-gap images from '$archive'"
   else
     # shellcheck disable=SC2086
-    $decompress "$archive" | ctr -n k8s.io images import --all-platforms - >/dev/null 2>&1 ||
+    $decompress "$archive" | ctr -n k8s.io images import --local --all-platforms - >/dev/null 2>&1 ||
       fail "containerd did not import the k3s air-gap images from '$archive'"
   fi
   printf '%s\n' "$mark" >"$k3s_images/.colima-imported"
@@ -1192,6 +1231,7 @@ action_delete() {
       rm -f "/etc/systemd/system/$unit.service"
     done
     rm -f /etc/cni/net.d/10-colima.conflist
+    rm -f "$nerdctl_wrapper"
     find "$kube" -mindepth 1 -maxdepth 1 ! -name versions -exec rm -rf {} +
   else
     rm -f /etc/systemd/system/k3s.service
@@ -1258,7 +1298,7 @@ action_load() {
       fail "nerdctl could not save the images: $(printf '%s\n' "$out" | tail -n 1)"
     }
   fi
-  out=$(ctr -n k8s.io images import "$archive" 2>&1) || {
+  out=$(ctr -n k8s.io images import --local "$archive" 2>&1) || {
     rm -f "$archive"
     fail "containerd did not import the images: $(printf '%s\n' "$out" | tail -n 1)"
   }
