@@ -129,6 +129,13 @@ void App::start(const config::Profile& profile, const StartRequest& request) {
 
 void App::bring_up(const config::Profile& profile, const config::Settings& settings) {
   m_progress.stage("starting " + profile.display_name());
+  if (settings.kubernetes.enabled && !vm_exists(profile)) {
+    // A new VM gets the distribution after its boot: have it built (or downloaded) first, so
+    // that a cold build does not leave the booted VM idle for minutes.
+    KubernetesLayer(m_runner, m_environment, m_paths, m_progress)
+        .prepare(settings.kubernetes.version,
+                 config::normalize_arch(settings.arch).value_or(config::host_arch()), false);
+  }
   bool booted = boot(profile, settings);
   run_provision_scripts(profile, settings, "after-boot");
   // With Kubernetes, a running VM's runtime is configured again: its containerd may lack the

@@ -293,18 +293,22 @@ std::optional<std::string> KubernetesLayer::server_version(const config::Profile
   return json["gitVersion"].get<std::string>();
 }
 
-void KubernetesLayer::prepare(const std::string& version, const std::string& arch) {
+void KubernetesLayer::prepare(const std::string& version, const std::string& arch, bool report) {
   if (config::kubernetes_distribution(version) == config::KubernetesDistribution::k3s) {
     kubernetes::K3sSource source(m_runner, m_paths.cache_dir() / "k3s", m_environment, m_progress);
     kubernetes::K3sFiles files = source.fetch(version, arch);
-    m_progress.info("k3s " + version + " is ready in '" + files.binary.parent_path().string() +
-                    "'");
+    if (report) {
+      m_progress.info("k3s " + version + " is ready in '" + files.binary.parent_path().string() +
+                      "'");
+    }
     return;
   }
   kubernetes::Builder builder(m_runner, m_paths.cache_dir() / "kubernetes", m_environment);
   std::atomic<bool> cancel = false;
   kubernetes::Bundle bundle = builder.build(version, arch, cancel, m_progress);
-  m_progress.info("Kubernetes " + version + " is built in '" + bundle.dir.string() + "'");
+  if (report) {
+    m_progress.info("Kubernetes " + version + " is built in '" + bundle.dir.string() + "'");
+  }
 }
 
 } // namespace colima::app

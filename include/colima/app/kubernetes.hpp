@@ -50,8 +50,9 @@ public:
   // The cluster's server version (e.g. v1.35.4), when it answers.
   std::optional<std::string> server_version(const config::Profile& profile);
 
-  // Builds (or downloads, for a k3s version) the distribution ahead of a start.
-  void prepare(const std::string& version, const std::string& arch);
+  // Builds (or downloads, for a k3s version) the distribution ahead of a start; with report,
+  // says where it is.
+  void prepare(const std::string& version, const std::string& arch, bool report = true);
 
   // The port the profile's cluster listens on, 0 when it has none yet.
   int port_of(const config::Profile& profile) const;
