@@ -91,6 +91,21 @@ preferences: {}
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   }
 
+  // Runs `kubectl exec deploy/web -- ARGS...` until it succeeds, for up to 4 minutes: after a
+  // restart the API still shows the pods of before (Ready) until the kubelet has made their
+  // containers again, and an exec then finds no container.
+  static process::Result exec_web(const std::string& context, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"--context", context, "exec", "deploy/web", "--"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(4);
+    process::Result r = kubectl(argv);
+    while (r.exit_code != 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::seconds(3));
+      r = kubectl(argv);
+    }
+    return r;
+  }
+
   static void expect_web_served(const std::string& context) {
     process::Result r =
         kubectl({"--context", context, "rollout", "status", "deployment/web", "--timeout=300s"});
@@ -99,11 +114,10 @@ preferences: {}
                  "jsonpath={.status.readyReplicas}"});
     EXPECT_EQ(r.out, "2") << r.err;
     // By name, through CoreDNS, from another pod (exec goes through the kubelet).
-    r = kubectl({"--context", context, "exec", "deploy/web", "--", "/bin/busybox", "wget", "-qO-",
-                 "http://web.default.svc.cluster.local/"});
+    r = exec_web(context,
+                 {"/bin/busybox", "wget", "-qO-", "http://web.default.svc.cluster.local/"});
     EXPECT_EQ(util::trim(r.out), "hello-k8s") << r.err;
-    r = kubectl({"--context", context, "exec", "deploy/web", "--", "/bin/busybox", "wget", "-qO-",
-                 "http://web/"});
+    r = exec_web(context, {"/bin/busybox", "wget", "-qO-", "http://web/"});
     EXPECT_EQ(util::trim(r.out), "hello-k8s") << r.err;
     // By ClusterIP, through kube-proxy.
     r = kubectl(
@@ -111,8 +125,7 @@ preferences: {}
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::string ip = util::trim(r.out);
     EXPECT_TRUE(ip.starts_with("10.43.")) << ip;
-    r = kubectl({"--context", context, "exec", "deploy/web", "--", "/bin/busybox", "wget", "-qO-",
-                 "http://" + ip + "/"});
+    r = exec_web(context, {"/bin/busybox", "wget", "-qO-", "http://" + ip + "/"});
     EXPECT_EQ(util::trim(r.out), "hello-k8s") << r.err;
   }
 
@@ -250,8 +263,7 @@ TEST_F(Kubernetes, RunsOnTheDockerRuntimeWithADockerBuiltImageLoadedByColima) {
   r = kubectl({"--context", "colima-k8sd", "apply", "-f", "-"}, web_manifest(k_image));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_web_served("colima-k8sd");
-  r = kubectl(
-      {"--context", "colima-k8sd", "exec", "deploy/web", "--", "/bin/busybox", "cat", "/built"});
+  r = exec_web("colima-k8sd", {"/bin/busybox", "cat", "/built"});
   EXPECT_EQ(util::trim(r.out), "built") << r.err;
 
   r = vm().colima({"delete", "--force", "--data", "k8sd"});
