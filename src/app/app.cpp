@@ -93,6 +93,7 @@ void App::start(const config::Profile& profile, const StartRequest& request) {
     KubernetesLayer(m_runner, m_environment, m_paths, m_progress)
         .check_before_start(profile, settings);
   }
+  refuse_changes_to_running(profile, settings);
   util::FileLock lock = lock_profile(profile, "start");
   make_private(m_paths.colima_home());
   make_private(m_paths.profile_dir(profile));

@@ -164,6 +164,28 @@ bool App::vm_exists(const config::Profile& profile) const {
   return fs::exists(m_paths.instance_dir(profile), error);
 }
 
+void App::refuse_changes_to_running(const config::Profile& profile,
+                                    const config::Settings& settings) {
+  if (!vm_exists(profile)) {
+    return;
+  }
+  auto running = config::load_settings(m_paths.state_file(profile));
+  if (!running) {
+    return;
+  }
+  std::vector<std::string> changed = changed_settings(running->settings, settings);
+  if (changed.empty()) {
+    return;
+  }
+  std::optional<lima::Instance> instance = lima::Driver(m_runner, m_paths).find(profile);
+  if (instance && instance->running()) {
+    throw UsageError(fmt::format(
+        "{} is running with other {}: a running VM takes them only at a start, and nothing was "
+        "saved; 'colima stop{}' first, then start with the new ones",
+        profile.display_name(), util::join(changed, ", "), profile_argument(profile)));
+  }
+}
+
 bool App::boot(const config::Profile& profile, const config::Settings& settings) {
   lima::check_limactl(m_runner);
   auto runtime = runtime::make(settings.runtime);

@@ -145,13 +145,16 @@ TEST_F(VmStart, StartingARunningVmSaysSoAndChangesNothing) {
   EXPECT_NE(r.err.find("is already running"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("keeps running with its previous"), std::string::npos) << r.err;
   int cpus = status_json()["cpu"].get<int>();
-  r = vm().colima({"start", "--cpus", std::to_string(cpus + 1), "--save-config=false"});
-  EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.err.find("colima: warning: it keeps running with its previous cpu: the new ones "
-                       "apply at the next start ('colima restart')"),
+  fs::path settings = vm().home() / ".config" / "colima" / "default" / "colima.yaml";
+  std::string saved = util::read_file(settings).value_or("");
+  r = vm().colima({"start", "--cpus", std::to_string(cpus + 1)});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("colima: error: colima is running with other cpu: a running VM takes them "
+                       "only at a start, and nothing was saved; 'colima stop' first"),
             std::string::npos)
       << r.err;
   EXPECT_EQ(status_json()["cpu"].get<int>(), cpus);
+  EXPECT_EQ(util::read_file(settings).value_or(""), saved) << "colima.yaml was changed";
 }
 
 TEST_F(VmStart, SshConfigNamesTheInstance) {

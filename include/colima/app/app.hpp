@@ -185,6 +185,9 @@ private:
   // Whether Lima has an instance directory for the profile (no limactl run): commands that
   // act on an existing VM check it before they take the profile's lock.
   bool vm_exists(const config::Profile& profile) const;
+  // A start asked of a running VM with settings it takes only at a start (cpu, memory, disk,
+  // mounts, env) other than those it runs with: refused (UsageError) before anything is saved.
+  void refuse_changes_to_running(const config::Profile& profile, const config::Settings& settings);
   // stop() without the lock.
   void stop_vm(const config::Profile& profile, bool force);
   std::optional<config::Settings> load(const std::filesystem::path& path) const;

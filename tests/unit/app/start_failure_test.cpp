@@ -167,27 +167,33 @@ TEST_F(KeptDataDisk, ASmallerKeptDiskIsGrownToTheSizeAskedFor) {
   EXPECT_TRUE(grown);
 }
 
-TEST_F(StartFailure, StartingARunningVmWithNewResourcesSaysTheyApplyAtTheNextStart) {
+TEST_F(StartFailure, StartingARunningVmWithOtherResourcesIsRefusedAndSavesNothing) {
   config::Settings running;
   running.disk_image = (m_home.path() / "image.qcow2").string();
   config::save_settings(m_paths.state_file(m_profile), running);
-  config::Settings wanted = running;
-  wanted.cpu = 4;
-  wanted.env = {{"A", "1"}};
-  config::save_settings(m_paths.settings_file(m_profile), wanted);
+  config::save_settings(m_paths.settings_file(m_profile), running);
+  util::atomic_write(m_paths.instance_dir(m_profile) / "lima.yaml", "");
+  std::string saved = util::read_file(m_paths.settings_file(m_profile)).value_or("");
   set_instance("Running");
-  WarningsOnly progress;
-  App app(m_runner, util::Environment(std::map<std::string, std::string>{}), m_paths, progress);
-  app.start(m_profile, StartRequest{});
-  EXPECT_EQ(progress.warnings,
-            (std::vector<std::string>{"it keeps running with its previous cpu, env: the new ones "
-                                      "apply at the next start ('colima restart half')"}));
+  App app(m_runner, util::Environment(std::map<std::string, std::string>{}), m_paths, m_progress);
+  StartRequest request;
+  request.overrides.cpu = 4;
+  request.overrides.env = std::map<std::string, std::string>{{"A", "1"}};
+  try {
+    app.start(m_profile, request);
+    ADD_FAILURE() << "a running VM was told to change its resources without a stop";
+  } catch (const UsageError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "colima [profile=half] is running with other cpu, env: a running VM takes them only "
+              "at a start, and nothing was saved; 'colima stop half' first, then start with the "
+              "new ones");
+  }
+  EXPECT_EQ(util::read_file(m_paths.settings_file(m_profile)).value_or(""), saved);
   EXPECT_EQ(limactl_starts(), 0);
 
-  progress.warnings.clear();
-  config::save_settings(m_paths.settings_file(m_profile), running);
+  // The same settings: it says it is running and changes nothing.
   app.start(m_profile, StartRequest{});
-  EXPECT_TRUE(progress.warnings.empty()) << "nothing changed, nothing to say";
+  EXPECT_EQ(limactl_starts(), 0);
 }
 
 TEST_F(StartFailure, AFailedBootNamesTheStageTheRootCauseInQemusWordsAndOneRemedy) {
