@@ -174,6 +174,10 @@ void App::refuse_changes_to_running(const config::Profile& profile,
     return;
   }
   std::vector<std::string> changed = changed_settings(running->settings, settings);
+  // The engine's settings are the runtime script's: it applies them to an engine that is not
+  // running (the start that repairs a configuration the engine refused), and boot() says when
+  // they wait for the next start.
+  std::erase(changed, "docker");
   if (changed.empty()) {
     return;
   }

@@ -186,7 +186,8 @@ private:
   // act on an existing VM check it before they take the profile's lock.
   bool vm_exists(const config::Profile& profile) const;
   // A start asked of a running VM with settings it takes only at a start (cpu, memory, disk,
-  // mounts, env) other than those it runs with: refused (UsageError) before anything is saved.
+  // mounts, env, network, port forwarder, provision scripts) other than those it runs with:
+  // refused (UsageError) before anything is saved.
   void refuse_changes_to_running(const config::Profile& profile, const config::Settings& settings);
   // stop() without the lock.
   void stop_vm(const config::Profile& profile, bool force);
