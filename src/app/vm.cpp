@@ -137,6 +137,38 @@ void add_host_addresses(lima::Driver& driver, const config::Profile& profile,
   }
 }
 
+// Warns about each mount of the VM's Lima document that is no mount point in the guest after a
+// boot: Lima's 9p and sshfs mounts are nofail, so the boot goes on without one that failed.
+void warn_unmounted(lima::Driver& driver, const config::Profile& profile,
+                    const fs::path& document_file, util::Progress& progress) {
+  std::vector<std::string> points;
+  try {
+    points = lima::mount_points(YAML::LoadFile(document_file.string()));
+  } catch (const YAML::Exception& error) {
+    spdlog::debug("boot: reading the mounts of '{}': {}", document_file.string(), error.what());
+  }
+  if (points.empty()) {
+    return;
+  }
+  std::vector<std::string> argv = {
+      "sh", "-c", "for m; do mountpoint -q \"$m\" || printf '%s\\n' \"$m\"; done", "sh"};
+  argv.insert(argv.end(), points.begin(), points.end());
+  process::Result result = driver.shell(profile, argv);
+  if (!result.ok()) {
+    spdlog::debug("boot: checking the mounts: {}", util::trim(result.err));
+    return;
+  }
+  for (const auto& line : util::split(util::trim(result.out), '\n')) {
+    if (!line.empty()) {
+      progress.warn(fmt::format(
+          "the mount '{}' is not mounted in the VM (Lima's mounts do not stop a boot when they "
+          "fail): check that the host directory exists and is readable; 'colima ssh{} -- sudo "
+          "journalctl -b -g mount' shows why",
+          line, profile_argument(profile)));
+    }
+  }
+}
+
 } // namespace
 
 void App::adopt_kept_data_disk(const config::Profile& profile, config::Settings& settings) {
@@ -314,6 +346,7 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
     driver.data_disk_formatted(profile);
   }
   add_host_addresses(driver, profile, inputs.host_addresses);
+  warn_unmounted(driver, profile, instance_dir / "lima.yaml", m_progress);
   config::save_settings(m_paths.state_file(profile), settings);
   return true;
 }

@@ -247,4 +247,20 @@ std::optional<std::string> guest_path(const config::Settings& settings, const fs
   return std::nullopt;
 }
 
+std::vector<std::string> mount_points(const YAML::Node& document) {
+  std::vector<std::string> points;
+  const YAML::Node mounts = document["mounts"];
+  if (!mounts || !mounts.IsSequence()) {
+    return points;
+  }
+  for (const auto& mount : mounts) {
+    if (mount["mountPoint"] && mount["mountPoint"].IsScalar()) {
+      points.push_back(mount["mountPoint"].as<std::string>());
+    } else if (mount["location"] && mount["location"].IsScalar()) {
+      points.push_back(mount["location"].as<std::string>());
+    }
+  }
+  return points;
+}
+
 } // namespace colima::lima

@@ -72,4 +72,7 @@ std::optional<std::string> guest_path(const config::Settings& settings,
                                       const util::Environment& environment,
                                       const std::filesystem::path& host_path);
 
+// The guest paths of a Lima document's mounts: each one's mountPoint, else its location.
+std::vector<std::string> mount_points(const YAML::Node& document);
+
 } // namespace colima::lima

@@ -9,6 +9,7 @@
 #include "fake_runner.hpp"
 #include "temp_dir.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -194,6 +195,31 @@ TEST_F(StartFailure, StartingARunningVmWithOtherResourcesIsRefusedAndSavesNothin
   // The same settings: it says it is running and changes nothing.
   app.start(m_profile, StartRequest{});
   EXPECT_EQ(limactl_starts(), 0);
+}
+
+TEST_F(StartFailure, AMountThatFailedInTheGuestIsNamedInAWarningAfterTheBoot) {
+  limactl_start(0, "", "");
+  std::string home = m_home.path().string();
+  test::Argvs checks;
+  m_runner.on({"limactl", "shell", "--workdir", "/", "colima-half", "sh", "-c"},
+              [&](const process::Command& command) {
+                checks.push_back(command.argv);
+                return process::Result{0, home + "\n", ""};
+              });
+  WarningsOnly progress;
+  App app(m_runner,
+          util::Environment(std::map<std::string, std::string>{{"COLIMA_ACCELERATOR", "tcg"}}),
+          m_paths, progress);
+  app.start(m_profile, StartRequest{});
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].back(), home) << "the guest is asked about the home mount by its path";
+  EXPECT_NE(std::find(progress.warnings.begin(), progress.warnings.end(),
+                      "the mount '" + home +
+                          "' is not mounted in the VM (Lima's mounts do not stop a boot when they "
+                          "fail): check that the host directory exists and is readable; 'colima "
+                          "ssh half -- sudo journalctl -b -g mount' shows why"),
+            progress.warnings.end())
+      << ::testing::PrintToString(progress.warnings);
 }
 
 TEST_F(StartFailure, AFailedBootNamesTheStageTheRootCauseInQemusWordsAndOneRemedy) {
