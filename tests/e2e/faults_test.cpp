@@ -42,15 +42,32 @@ protected:
 } // namespace
 
 TEST_F(Faults, AFirstStartWhoseQemuIsKilledIsExplainedDamagedDisksAreRefusedAndTheNextStartWorks) {
+  // The profile goes when the case ends, also when an assertion stops it early (the VMs of
+  // later suites need the memory and the CPU).
+  struct Cleanup {
+    ~Cleanup() {
+      if (fs::exists(instance_dir()) || fs::exists(lima_home() / "_disks" / "colima-halfway")) {
+        vm().colima({"delete", "--profile", "halfway", "--force", "--data"});
+      }
+    }
+  } cleanup;
+
   // QEMU dies a second after it started: the guest has not formatted its new data disk yet.
   std::atomic<bool> done = false;
   std::atomic<bool> killed = false;
+  std::string missed = "the start ended before QEMU wrote its pid file";
   std::thread killer([&] {
     while (!done) {
       std::string pid = util::trim(util::read_file(instance_dir() / "qemu.pid").value_or(""));
       if (!pid.empty()) {
         std::this_thread::sleep_for(std::chrono::seconds(1));
-        killed = vm().run({"kill", "-KILL", pid}).exit_code == 0;
+        process::Result kill = vm().run({"kill", "-KILL", pid});
+        killed = kill.exit_code == 0;
+        if (!killed) {
+          // Why the kill missed: QEMU gone already (the start failed on its own), or another.
+          missed = "kill -KILL " + pid + " exited " + std::to_string(kill.exit_code) + ": " +
+                   util::trim(kill.err);
+        }
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -59,7 +76,7 @@ TEST_F(Faults, AFirstStartWhoseQemuIsKilledIsExplainedDamagedDisksAreRefusedAndT
   process::Result r = start();
   done = true;
   killer.join();
-  ASSERT_TRUE(killed) << "QEMU never started: " << r.err;
+  ASSERT_TRUE(killed) << "QEMU was not killed: " << missed << "; the start said: " << r.err;
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("colima: error: the VM failed while "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("; cause: "), std::string::npos) << "the root cause: " << r.err;
