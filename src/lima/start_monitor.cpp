@@ -4,7 +4,9 @@
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <fstream>
 
 namespace colima::lima {
 
@@ -78,17 +80,49 @@ std::optional<std::string> StartMonitor::check() {
     m_qemu_exited = true;
     return "QEMU exited before the VM was ready";
   }
+  // Every 200 ms: only what the logs gained since the last look is read and parsed.
   for (const char* log : {"ha.stderr.log", "serial.log", "serialp.log"}) {
-    if (auto text = util::read_file(m_instance_dir / log)) {
-      for (const auto& raw : util::split(*text, '\n')) {
-        std::string message = log_message(raw);
-        if (is_fatal_message(message)) {
-          return "the VM cannot run: " + message;
-        }
+    std::vector<std::string> lines = new_lines(log);
+    // A last line without its newline yet (QEMU may die right after writing it) counts too.
+    lines.push_back(m_tails[log].partial);
+    for (const auto& raw : lines) {
+      std::string message = log_message(raw);
+      if (is_fatal_message(message)) {
+        return "the VM cannot run: " + message;
       }
     }
   }
   return std::nullopt;
+}
+
+std::vector<std::string> StartMonitor::new_lines(const std::string& log) {
+  std::vector<std::string> lines;
+  Tail& tail = m_tails[log];
+  std::ifstream in(m_instance_dir / log, std::ios::binary);
+  if (!in) {
+    return lines;
+  }
+  in.seekg(0, std::ios::end);
+  auto size = static_cast<std::uintmax_t>(std::max<std::streamoff>(in.tellg(), 0));
+  if (size < tail.offset) {
+    tail = Tail{};
+  }
+  if (size == tail.offset) {
+    return lines;
+  }
+  in.seekg(static_cast<std::streamoff>(tail.offset));
+  std::string chunk(size - tail.offset, '\0');
+  in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+  chunk.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  tail.offset += chunk.size();
+  std::string text = tail.partial + chunk;
+  std::size_t start = 0;
+  for (std::size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  tail.partial = text.substr(start);
+  return lines;
 }
 
 std::string StartMonitor::root_cause() const {

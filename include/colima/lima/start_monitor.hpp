@@ -4,9 +4,11 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace colima::lima {
 
@@ -35,6 +37,16 @@ public:
 
 private:
   void stage(const std::string& name);
+  // The complete lines a log gained since the last call (a partial last line waits for its
+  // end); a log that shrank (recreated) is read again from its start.
+  std::vector<std::string> new_lines(const std::string& log);
+
+  // How far each log has been read, and its unfinished last line.
+  struct Tail {
+    std::uintmax_t offset = 0;
+    std::string partial;
+  };
+  std::map<std::string, Tail> m_tails;
 
   std::filesystem::path m_instance_dir;
   std::function<void(const std::string&)> m_on_stage;
