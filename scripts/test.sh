@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Sets up the machine, builds colima and runs every test tier (unit, contract, e2e, then unit
-# under ASan/UBSan and fuzz), failing when a tier cannot run. Run it as root on a fresh Debian 12
-# machine (it then builds and tests as the ordinary user that scripts/setup.sh creates, since
-# limactl refuses root), or as a user with sudo. `.ci/run` calls this script.
+# Sets up the machine, builds colima and runs every test tier (unit, contract, then e2e and
+# e2e-kubernetes side by side, then unit under ASan/UBSan and fuzz), failing when a tier cannot
+# run. Run it as root on a fresh Debian 12 machine (it then builds and tests as the ordinary
+# user that scripts/setup.sh creates, since limactl refuses root), or as a user with sudo.
+# `.ci/run` calls this script.
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 user=${COLIMA_DEV_USER:-colima}
@@ -44,8 +45,8 @@ run_tiers() {
     templates/provision/*.sh templates/image/build-tools.sh scripts/*.sh .ci/run &&
     shellcheck -e SC2016,SC2012,SC2015 templates/image/build-image.sh) ||
     die "shellcheck found problems in the shell scripts"
-  say "running the unit, contract and e2e tiers"
-  COLIMA_REQUIRE_ALL_TIERS=1 ctest --test-dir "$build" -L '^(unit|contract|e2e)$' \
+  say "running the unit, contract, e2e and e2e-kubernetes tiers"
+  COLIMA_REQUIRE_ALL_TIERS=1 ctest --test-dir "$build" -L '^(unit|contract|e2e|e2e-kubernetes)$' \
     --output-on-failure --no-tests=error -j2
   # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer (clang), and the
   # libFuzzer targets for COLIMA_FUZZ_SECONDS each.
