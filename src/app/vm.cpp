@@ -239,6 +239,19 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
     }
     return false;
   }
+  if (instance && instance->status == "Broken") {
+    // QEMU is gone but Lima's host agent still runs (on a loaded host it outlives a killed QEMU
+    // for minutes), and `limactl start` refuses such an instance ("host agent is running but
+    // driver is not"): a forced stop ends the host agent first.
+    m_progress.warn(
+        profile.display_name() +
+        " is broken (its QEMU is gone, Lima's host agent still runs): stopping it first");
+    try {
+      driver.stop(profile, true);
+    } catch (const Error& error) {
+      spdlog::debug("boot: stopping the broken VM: {}", error.what());
+    }
+  }
   if (instance) {
     std::vector<std::string> removed = driver.clean_stale(profile);
     if (!removed.empty()) {

@@ -113,8 +113,8 @@ TEST_F(VmPersistence, AVmWhoseQemuWasKilledIsReportedAndTheNextStartRecoversIt) 
   std::string pid = util::trim(util::read_file(pid_file).value_or(""));
   ASSERT_FALSE(pid.empty()) << pid_file;
   ASSERT_EQ(vm().run({"kill", "-KILL", pid}).exit_code, 0);
-  // Lima's host agent notices the dead QEMU within seconds: Broken (4) while it winds down,
-  // then Stopped (1).
+  // Lima's host agent notices the dead QEMU: Broken (4) while it winds down, then Stopped (1).
+  // On a loaded host it may stay Broken for minutes; the next start ends it (stop --force).
   process::Result status;
   std::set<int> seen;
   for (int i = 0; i < 120; ++i) {
@@ -125,8 +125,9 @@ TEST_F(VmPersistence, AVmWhoseQemuWasKilledIsReportedAndTheNextStartRecoversIt) 
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-  EXPECT_EQ(status.exit_code, 1) << status.out;
-  EXPECT_EQ(nlohmann::json::parse(status.out)["status"], "Stopped");
+  EXPECT_TRUE(status.exit_code == 1 || status.exit_code == 4) << status.out;
+  EXPECT_EQ(nlohmann::json::parse(status.out)["status"],
+            status.exit_code == 1 ? "Stopped" : "Broken");
   for (int code : seen) {
     EXPECT_TRUE(code == 0 || code == 1 || code == 4) << "status exited " << code;
   }

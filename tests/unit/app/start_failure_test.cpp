@@ -222,6 +222,26 @@ TEST_F(StartFailure, AMountThatFailedInTheGuestIsNamedInAWarningAfterTheBoot) {
       << ::testing::PrintToString(progress.warnings);
 }
 
+TEST_F(StartFailure, ABrokenVmWhoseHostAgentOutlivedItsQemuIsStoppedByForceThenStarted) {
+  util::atomic_write(m_paths.instance_dir(m_profile) / "lima.yaml", "images: []\n");
+  config::save_settings(m_paths.state_file(m_profile),
+                        config::load_settings(m_paths.settings_file(m_profile))->settings);
+  set_instance("Broken");
+  m_runner.on({"limactl", "stop"}, process::Result{});
+  limactl_start(0, "", "");
+  start();
+  test::Argvs lifecycle;
+  for (const auto& argv : m_runner.argvs()) {
+    if (argv.size() > 1 && (argv[1] == "stop" || argv[1] == "start")) {
+      lifecycle.push_back(argv);
+    }
+  }
+  ASSERT_GE(lifecycle.size(), 2U) << ::testing::PrintToString(m_runner.argvs());
+  EXPECT_EQ(lifecycle[0], (std::vector<std::string>{"limactl", "stop", "--force", "colima-half"}));
+  EXPECT_EQ(lifecycle[1],
+            (std::vector<std::string>{"limactl", "start", "--tty=false", "colima-half"}));
+}
+
 TEST_F(StartFailure, AFailedBootNamesTheStageTheRootCauseInQemusWordsAndOneRemedy) {
   limactl_start(1,
                 "{\"level\":\"info\",\"msg\":\"Starting QEMU\"}\n"
