@@ -8,6 +8,7 @@
 #include "colima/util/file_lock.hpp"
 #include "colima/util/fs.hpp"
 #include "fake_runner.hpp"
+#include "progress.hpp"
 #include "temp_dir.hpp"
 
 #include <chrono>
@@ -19,13 +20,6 @@ namespace colima::app {
 namespace fs = std::filesystem;
 
 namespace {
-
-class Quiet : public util::Progress {
-public:
-  void stage(std::string_view) override {}
-  void info(std::string_view) override {}
-  void warn(std::string_view) override {}
-};
 
 const std::string k_sha(64, 'a');
 
@@ -66,7 +60,7 @@ protected:
   config::Profile m_profile = config::Profile::from_name("files");
   fs::path m_image;
   test::FakeRunner m_runner;
-  Quiet m_progress;
+  test::QuietProgress m_progress;
 };
 
 } // namespace

@@ -4,6 +4,7 @@
 #include "colima/config/settings_file.hpp"
 #include "colima/util/fs.hpp"
 #include "fake_runner.hpp"
+#include "progress.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -11,13 +12,6 @@
 namespace colima::app {
 
 namespace {
-
-class Quiet : public util::Progress {
-public:
-  void stage(std::string_view) override {}
-  void info(std::string_view) override {}
-  void warn(std::string_view) override {}
-};
 
 class Lifecycle : public ::testing::Test {
 protected:
@@ -88,7 +82,7 @@ protected:
   config::Paths m_paths{"/", "/"};
   config::Profile m_profile = config::Profile::from_name("seq");
   test::FakeRunner m_runner;
-  Quiet m_progress;
+  test::QuietProgress m_progress;
   std::size_t m_seen = 0;
 };
 

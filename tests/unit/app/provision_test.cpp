@@ -5,6 +5,7 @@
 #include "colima/config/settings_file.hpp"
 #include "colima/util/fs.hpp"
 #include "fake_runner.hpp"
+#include "progress.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -14,13 +15,6 @@ namespace colima::app {
 namespace fs = std::filesystem;
 
 namespace {
-
-class Quiet : public util::Progress {
-public:
-  void stage(std::string_view) override {}
-  void info(std::string_view) override {}
-  void warn(std::string_view) override {}
-};
 
 class Provision : public ::testing::Test {
 protected:
@@ -73,7 +67,7 @@ protected:
   config::Paths m_paths{"/", "/"};
   config::Profile m_profile = config::Profile::from_name("secret");
   test::FakeRunner m_runner;
-  Quiet m_progress;
+  test::QuietProgress m_progress;
 };
 
 } // namespace

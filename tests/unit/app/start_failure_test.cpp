@@ -7,6 +7,7 @@
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
 #include "fake_runner.hpp"
+#include "progress.hpp"
 #include "temp_dir.hpp"
 
 #include <algorithm>
@@ -109,15 +110,6 @@ const std::string k_lima_stderr =
     "time=\"t\" level=error msg=\"host agent process has exited: exit status 1\"\n"
     "time=\"t\" level=fatal msg=\"exiting, status={Running:false} (hint: see ha.stderr.log)\"\n";
 
-// Progress that keeps the warnings and shows nothing.
-class WarningsOnly : public util::Progress {
-public:
-  void stage(std::string_view) override {}
-  void info(std::string_view) override {}
-  void warn(std::string_view text) override { warnings.emplace_back(text); }
-  std::vector<std::string> warnings;
-};
-
 // A start after `delete` without --data, on the data disk it kept.
 class KeptDataDisk : public StartFailure {
 protected:
@@ -206,7 +198,7 @@ TEST_F(StartFailure, AMountThatFailedInTheGuestIsNamedInAWarningAfterTheBoot) {
                 checks.push_back(command.argv);
                 return process::Result{0, home + "\n", ""};
               });
-  WarningsOnly progress;
+  test::QuietProgress progress;
   App app(m_runner,
           util::Environment(std::map<std::string, std::string>{{"COLIMA_ACCELERATOR", "tcg"}}),
           m_paths, progress);

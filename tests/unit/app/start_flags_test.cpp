@@ -7,6 +7,7 @@
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
 #include "fake_runner.hpp"
+#include "progress.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -16,15 +17,6 @@ namespace colima::app {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Progress that keeps the warnings and shows nothing.
-class Warnings : public util::Progress {
-public:
-  void stage(std::string_view) override {}
-  void info(std::string_view) override {}
-  void warn(std::string_view text) override { warnings.emplace_back(text); }
-  std::vector<std::string> warnings;
-};
 
 class StartFlags : public ::testing::Test {
 protected:
@@ -73,7 +65,7 @@ protected:
   fs::path m_image;
   config::Profile m_profile = config::Profile::from_name("flags");
   test::FakeRunner m_runner;
-  Warnings m_progress;
+  test::QuietProgress m_progress;
 };
 
 } // namespace

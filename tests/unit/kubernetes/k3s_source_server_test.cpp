@@ -4,6 +4,7 @@
 #include "colima/process/posix_runner.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
+#include "progress.hpp"
 #include "temp_dir.hpp"
 
 #include <arpa/inet.h>
@@ -26,14 +27,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string k_version = "v1.35.0+k3s1";
-
-class QuietProgress : public util::Progress {
-public:
-  void stage(std::string_view) override {}
-  void warn(std::string_view text) override { warnings.emplace_back(text); }
-  void info(std::string_view) override {}
-  std::vector<std::string> warnings;
-};
 
 // The real runner, remembering every argv it ran.
 class RecordingRunner : public process::Runner {
@@ -186,7 +179,7 @@ protected:
   pid_t m_server = -1;
   process::PosixRunner m_probe;
   RecordingRunner m_runner;
-  QuietProgress m_progress;
+  test::QuietProgress m_progress;
 };
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
 #include "fake_runner.hpp"
+#include "progress.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -12,13 +13,6 @@ namespace colima::kubernetes {
 namespace fs = std::filesystem;
 
 namespace {
-
-class QuietProgress : public util::Progress {
-public:
-  void stage(std::string_view) override {}
-  void warn(std::string_view) override {}
-  void info(std::string_view) override {}
-};
 
 // A release served by the fake curl: each file by its name; sha256sum answers with a made-up
 // sum for each known content.
@@ -63,7 +57,7 @@ protected:
 
   test::TempDir m_dir;
   test::FakeRunner m_runner;
-  QuietProgress m_progress;
+  test::QuietProgress m_progress;
   std::map<std::string, std::string> m_files;
   std::map<std::string, std::string> m_sums;
 };
