@@ -107,6 +107,26 @@ YAML::Node port_forwards(const config::Settings& settings, const DocumentInputs&
     rules.push_back(ignore);
     return rules;
   }
+  // Kubernetes' own ports stay in the VM: etcd (its peer port is plain http), the kubelet's,
+  // kube-proxy's, k3s's supervisor and controllers'. On the host they would be reachable by any
+  // local user, and two profiles would race for them. The API server's port is forwarded.
+  if (settings.kubernetes.enabled) {
+    for (int port : {2379, 2380, 6444, 10248, 10249, 10250, 10256, 10257, 10258, 10259}) {
+      if (port == settings.kubernetes.port) {
+        continue;
+      }
+      // guestIP 0.0.0.0 alone matches only binds on 0.0.0.0 (Lima defaults guestIPMustBeZero
+      // to true for it); with guestIPMustBeZero false it matches a bind on any guest address,
+      // etcd's on 127.0.0.1 included.
+      YAML::Node ignore(YAML::NodeType::Map);
+      ignore["guestIP"] = "0.0.0.0";
+      ignore["guestIPMustBeZero"] = false;
+      ignore["guestPort"] = port;
+      ignore["proto"] = "tcp";
+      ignore["ignore"] = true;
+      rules.push_back(ignore);
+    }
+  }
   // Container ports published on any guest address answer on the host's loopback only.
   for (const char* proto : {"tcp", "udp"}) {
     rules.push_back(port_forward("0.0.0.0", "127.0.0.1", proto, true));

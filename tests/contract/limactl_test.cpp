@@ -112,6 +112,14 @@ TEST_F(Limactl, ValidatesMountInotifyAndHostAddressForwards) {
   EXPECT_TRUE(result.ok()) << result.err;
 }
 
+TEST_F(Limactl, ValidatesTheRulesThatKeepKubernetesPortsInTheVm) {
+  config::Settings s;
+  s.kubernetes.enabled = true;
+  s.kubernetes.port = 6443;
+  process::Result result = validate(s, config::Profile::from_name("kube"));
+  EXPECT_TRUE(result.ok()) << result.err;
+}
+
 TEST_F(Limactl, RefusesABrokenDocumentSoTheContractCanFail) {
   fs::path file = m_dir / "broken.yaml";
   util::atomic_write(file, "vmType: qemu\ncpus: -4\nimages: []\n");

@@ -164,6 +164,14 @@ TEST_F(Kubernetes, StartsTheBuiltDistributionOnContainerdAndTheHostsKubectlUsesI
   EXPECT_EQ(fs::status(kubeconfig()).permissions() & fs::perms::all, fs::perms(0600));
 
   expect_cluster_ready("colima-k8s");
+  // etcd's plain-http peer port stays in the VM: it listens in the guest, nothing answers for it
+  // on the host; nor for the kubelet's.
+  r = vm().colima({"ssh", "--profile", "k8s", "--", "ss", "-Hltn", "sport", "=", ":2380"});
+  EXPECT_NE(r.out.find(":2380"), std::string::npos) << "etcd's peer port in the guest: " << r.out;
+  r = vm().run({"curl", "-s", "--max-time", "5", "http://127.0.0.1:2380/version"});
+  EXPECT_EQ(r.out.find("etcd"), std::string::npos) << r.out;
+  r = vm().run({"curl", "-sk", "--max-time", "5", "https://127.0.0.1:10250/healthz"});
+  EXPECT_EQ(r.out, "") << "the kubelet's port answered on the host";
   r = kubectl({"version", "-o", "json"});
   EXPECT_NE(r.out.find("\"gitVersion\": \"" + k_version + "\""), std::string::npos) << r.out;
 

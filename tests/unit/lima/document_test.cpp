@@ -205,6 +205,32 @@ TEST(LimaDocument, HostAddressesForwardTheirOwnPortsToTheSameHostAddressOverTcp)
       << "no port forwarding at all";
 }
 
+TEST(LimaDocument, WithKubernetesItsOwnPortsStayInTheVmAndTheApiServersIsForwarded) {
+  config::Settings s = x86_settings();
+  DocumentInputs given = inputs();
+  given.sockets = {};
+  ASSERT_EQ(render_document(s, config::Profile(), given)["portForwards"].size(), 4U);
+  s.kubernetes.enabled = true;
+  s.kubernetes.port = 10250;
+  YAML::Node rules = render_document(s, config::Profile(), given)["portForwards"];
+  std::vector<int> ignored;
+  std::size_t first_forward = 0;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (rules[i]["ignore"] && rules[i]["ignore"].as<bool>()) {
+      EXPECT_EQ(rules[i]["guestIP"].as<std::string>(), "0.0.0.0");
+      EXPECT_FALSE(rules[i]["guestIPMustBeZero"].as<bool>())
+          << "else Lima matches only binds on 0.0.0.0, not etcd's on 127.0.0.1";
+      EXPECT_EQ(rules[i]["proto"].as<std::string>(), "tcp");
+      ignored.push_back(rules[i]["guestPort"].as<int>());
+    } else if (first_forward == 0) {
+      first_forward = i;
+    }
+  }
+  EXPECT_EQ(ignored, (std::vector<int>{2379, 2380, 6444, 10248, 10249, 10256, 10257, 10258, 10259}))
+      << "etcd, the kubelet, kube-proxy and the controllers, not the API server's own port";
+  EXPECT_EQ(first_forward, ignored.size()) << "Lima takes the first rule that matches";
+}
+
 TEST(LimaDocument, LimactlStartChoosesLimasPortForwarderAsUpstreamDoes) {
   config::Settings s;
   EXPECT_EQ(start_environment(s),
