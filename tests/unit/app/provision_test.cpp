@@ -3,7 +3,9 @@
 // /proc/*/cmdline of limactl and ssh on the host and `ps` in the guest would show them.
 #include "colima/app/app.hpp"
 #include "colima/config/settings_file.hpp"
+#include "colima/runtime/docker_config.hpp"
 #include "colima/util/fs.hpp"
+#include "colima/util/strings.hpp"
 #include "fake_runner.hpp"
 #include "progress.hpp"
 #include "temp_dir.hpp"
@@ -53,14 +55,21 @@ protected:
     }
   }
 
-  // The argv of the runtime's provisioning script.
-  std::vector<std::string> provisioning() const {
-    for (const auto& argv : m_runner.argvs()) {
+  // The command that ran the runtime's provisioning script.
+  process::Command provisioning() const {
+    for (const auto& command : m_runner.commands()) {
+      const auto& argv = command.argv;
       if (argv.size() > 7 && argv[5] == "sudo" && argv[6] == "sh") {
-        return argv;
+        return command;
       }
     }
     return {};
+  }
+
+  // Whether the provisioning script's stdin carries content as one of its inputs (base64, as
+  // runtime::script_stdin encodes them).
+  bool on_stdin(const std::string& content) const {
+    return provisioning().stdin_data.find(util::base64(content)) != std::string::npos;
   }
 
   test::TempDir m_home;
@@ -76,25 +85,35 @@ TEST_F(Provision, DaemonJsonTravelsOnStdinNotOnACommandLine) {
   config::Settings settings;
   settings.docker = {{"proxies", {{"http-proxy", "http://user:pw-daemon-json@proxy:3128"}}}};
   start(settings);
+  std::string daemon_json = runtime::docker_daemon_config(settings).dump() + "\n";
+  ASSERT_NE(daemon_json.find("pw-daemon-json"), std::string::npos);
+  EXPECT_TRUE(on_stdin(daemon_json)) << "daemon.json is not on the script's stdin";
   expect_on_no_command_line("pw-daemon-json");
-  EXPECT_EQ(provisioning(),
+  expect_on_no_command_line(util::base64(daemon_json));
+  EXPECT_EQ(provisioning().argv,
             (std::vector<std::string>{"limactl", "shell", "--workdir", "/", "colima-secret", "sudo",
                                       "sh", "-s", "--", "boot", "/mnt/lima-colima-secret", "binfmt",
                                       "no-cri"}));
 }
 
 TEST_F(Provision, ContainerdAndBuildkitFilesTravelOnStdinNotOnACommandLine) {
+  std::string containerd_toml = "[plugins.registry]\n  token = \"containerd-secret\"\n";
+  std::string buildkitd_toml = "[registry.\"r\"]\n  secret = \"buildkit-secret\"\n";
   util::atomic_write(m_paths.profile_dir(m_profile) / "containerd" / "config.toml",
-                     "[plugins.registry]\n  token = \"containerd-secret\"\n");
+                     containerd_toml);
   util::atomic_write(m_paths.profile_dir(m_profile) / "containerd" / "buildkitd.toml",
-                     "[registry.\"r\"]\n  secret = \"buildkit-secret\"\n");
+                     buildkitd_toml);
   config::Settings settings;
   settings.runtime = "containerd";
   settings.binfmt = false;
   start(settings);
+  EXPECT_TRUE(on_stdin(containerd_toml)) << "config.toml is not on the script's stdin";
+  EXPECT_TRUE(on_stdin(buildkitd_toml)) << "buildkitd.toml is not on the script's stdin";
   expect_on_no_command_line("containerd-secret");
   expect_on_no_command_line("buildkit-secret");
-  EXPECT_EQ(provisioning(),
+  expect_on_no_command_line(util::base64(containerd_toml));
+  expect_on_no_command_line(util::base64(buildkitd_toml));
+  EXPECT_EQ(provisioning().argv,
             (std::vector<std::string>{"limactl", "shell", "--workdir", "/", "colima-secret", "sudo",
                                       "sh", "-s", "--", "boot", "/mnt/lima-colima-secret",
                                       "no-binfmt", "no-cri"}));
