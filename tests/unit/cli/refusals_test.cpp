@@ -21,6 +21,7 @@ protected:
     EXPECT_FALSE(fs::exists(colima_home() / "_locks")) << args[0] << " left a lock file";
     EXPECT_FALSE(fs::exists(lima_home() / "_config" / "networks.yaml"))
         << args[0] << " ran limactl";
+    EXPECT_TRUE(calls().empty()) << args[0] << " ran limactl";
   }
 };
 
