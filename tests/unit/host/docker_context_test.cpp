@@ -50,7 +50,11 @@ TEST(DockerContext, AVanishedPreviousContextFallsBackToDefault) {
   runner.on({"docker", "context", "inspect", "gone"}, process::Result{1, "", ""});
   DockerContext context(runner, "colima", "colima", "/s", dir.path());
   context.remove();
-  EXPECT_EQ(runner.argvs()[3], (std::vector<std::string>{"docker", "context", "use", "default"}));
+  EXPECT_EQ(runner.argvs(), (test::Argvs{{"docker", "context", "inspect", "colima"},
+                                         {"docker", "context", "show"},
+                                         {"docker", "context", "inspect", "gone"},
+                                         {"docker", "context", "use", "default"},
+                                         {"docker", "context", "rm", "--force", "colima"}}));
 }
 
 TEST(DockerContext, RemovingAMissingContextDoesNothing) {
