@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <optional>
 
 namespace colima::test {
 
@@ -31,6 +32,12 @@ TEST(TempDir, IsAFreshEmptyDirectoryRemovedAfterwards) {
 }
 
 TEST(TempHome, PointsTheHomesIntoItAndRestoresThemAfterwards) {
+  // XDG_CONFIG_HOME set, so that its restoring shows (TempHome unsets it).
+  std::optional<std::string> xdg;
+  if (const char* value = std::getenv("XDG_CONFIG_HOME")) {
+    xdg = value;
+  }
+  ::setenv("XDG_CONFIG_HOME", "/colima-test/xdg", 1);
   std::string home = env("HOME");
   std::string colima_home = env("COLIMA_HOME");
   std::string lima_home = env("LIMA_HOME");
@@ -45,6 +52,12 @@ TEST(TempHome, PointsTheHomesIntoItAndRestoresThemAfterwards) {
   EXPECT_EQ(env("HOME"), home);
   EXPECT_EQ(env("COLIMA_HOME"), colima_home);
   EXPECT_EQ(env("LIMA_HOME"), lima_home);
+  EXPECT_EQ(env("XDG_CONFIG_HOME"), "/colima-test/xdg");
+  if (xdg) {
+    ::setenv("XDG_CONFIG_HOME", xdg->c_str(), 1);
+  } else {
+    ::unsetenv("XDG_CONFIG_HOME");
+  }
 }
 
 } // namespace colima::test
