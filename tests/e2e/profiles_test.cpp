@@ -137,6 +137,8 @@ TEST_F(Profiles, TwoProfilesRunAtOnceEachWithItsOwnContextAndContainers) {
   r = vm().run({"docker", "--context", "colima-copy", "ps", "-a", "--format", "{{.Names}}"});
   EXPECT_NE(r.out.find("only-in-copy"), std::string::npos) << r.out;
   r = vm().run({"docker", "--context", "colima", "ps", "-a", "--format", "{{.Names}}"});
+  // A listing that failed would lack the container too.
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("only-in-copy"), std::string::npos) << r.out;
   r = vm().colima({"list", "--json"});
   ASSERT_EQ(r.exit_code, 0);
@@ -187,6 +189,7 @@ TEST_F(Profiles, StoppingAndDeletingOneProfileLeavesTheOtherRunning) {
       {"docker", "--context", "colima", "image", "inspect", "--format", "ok", "colima-e2e/web"});
   EXPECT_EQ(r.out, "ok\n") << r.err;
   r = vm().run({"docker", "context", "ls", "--format", "{{.Name}}"});
+  EXPECT_NE(r.out.find("colima\n"), std::string::npos) << "the running one's stays: " << r.out;
   EXPECT_EQ(r.out.find("colima-copy"), std::string::npos) << "its context goes with it: " << r.out;
 }
 
@@ -256,7 +259,8 @@ TEST_F(Profiles, TheMountTypeOfAnExistingProfileCannotChange) {
   r = vm().colima({"delete", "ninep", "--force", "--data"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   r = vm().run({"docker", "context", "show"});
-  EXPECT_NE(r.out, "colima-ninep\n") << "the context current before the profile is current again";
+  EXPECT_EQ(r.out, "colima\n") << "the context current before the profile is current again: "
+                               << r.err;
   EXPECT_NE(vm().run({"docker", "context", "inspect", "colima-ninep"}).exit_code, 0);
 }
 
