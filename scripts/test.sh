@@ -42,7 +42,8 @@ run_tiers() {
   # excluded rather than edited: that script's text is the guest image's recipe key, and an
   # edit rebuilds every cached image.
   (cd "$work/src" && shellcheck -x templates/runtime/*.sh templates/kubernetes/*.sh \
-    templates/provision/*.sh templates/image/build-tools.sh scripts/*.sh .ci/run &&
+    templates/provision/*.sh templates/image/build-tools.sh templates/image/guest-init.sh \
+    scripts/*.sh .ci/run &&
     shellcheck -e SC2016,SC2012,SC2015 templates/image/build-image.sh) ||
     die "shellcheck found problems in the shell scripts"
   say "running the unit, contract, e2e and e2e-kubernetes tiers"

@@ -203,12 +203,15 @@ CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
   }
   fs::path script = dir / "build-image.sh";
   util::atomic_write(script, templates::find("image/build-image.sh").value(), fs::perms(0755));
+  fs::path guest_init = dir / "guest-init.sh";
+  util::atomic_write(guest_init, templates::find("image/guest-init.sh").value(), fs::perms(0644));
 
   std::string phase = "start";
   std::string first_error;
   process::Command command{.argv = {"bash", script.string(), "--arch", spec.arch, "--runtime",
                                     spec.runtime, "--suite", spec.suite, "--mirror", mirror,
-                                    "--output", dir.string()}};
+                                    "--output", dir.string(), "--init", "colima", "--guest-init",
+                                    guest_init.string()}};
   // nerdctl and buildkit build on the host while Debian's packages install.
   ToolBuilder tools(m_runner, m_store.root() / "tools", m_environment);
   std::optional<Overlay> overlay;
@@ -253,6 +256,7 @@ CachedImage Builder::build(const ImageSpec& spec, const std::string& mirror) {
         log.string()));
   }
   fs::remove(script, error);
+  fs::remove(guest_init, error);
   fs::path disk = dir / "disk.qcow2";
   std::uintmax_t size = fs::file_size(disk, error);
   if (error) {

@@ -150,6 +150,7 @@ std::optional<CachedImage> Store::find_downloaded(const ImageSpec& spec) const {
 
 std::string recipe_id(const std::string& runtime) {
   std::string recipe(templates::find("image/build-image.sh").value_or(""));
+  recipe += templates::find("image/guest-init.sh").value_or("");
   if (needs_guest_tools(runtime)) {
     GuestTools tools;
     recipe += templates::find("image/build-tools.sh").value_or("");

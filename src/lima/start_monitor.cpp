@@ -62,7 +62,7 @@ void StartMonitor::line(std::string_view text) {
     stage("waiting for sshd");
   } else if (message.find("is satisfied") != std::string::npos &&
              message.find("requirement 1 of") != std::string::npos) {
-    stage("guest setup (cloud-init, mounts, guest agent)");
+    stage("guest setup (boot scripts, mounts, guest agent)");
   } else if (message.find("READY") != std::string::npos) {
     stage("VM ready");
   }

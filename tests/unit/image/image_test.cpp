@@ -76,12 +76,16 @@ TEST(ImageBuilder, RunsTheShippedScriptWithValuesAsArgumentsAndInstallsAManifest
 
   ASSERT_EQ(runner.argvs().size(), 2u);
   std::vector<std::string> argv = runner.argvs()[0];
-  ASSERT_EQ(argv.size(), 12u);
+  ASSERT_EQ(argv.size(), 16u);
   EXPECT_EQ(argv[0], "bash");
   EXPECT_TRUE(argv[1].ends_with("/build-image.sh"));
   EXPECT_EQ(std::vector<std::string>(argv.begin() + 2, argv.begin() + 10),
             (std::vector<std::string>{"--arch", "x86_64", "--runtime", "docker", "--suite",
                                       "trixie", "--mirror", "http://mirror.example/debian"}));
+  EXPECT_EQ(std::vector<std::string>(argv.begin() + 12, argv.begin() + 15),
+            (std::vector<std::string>{"--init", "colima", "--guest-init"}))
+      << "colima's own init, not cloud-init";
+  EXPECT_TRUE(argv[15].ends_with("/guest-init.sh"));
   EXPECT_EQ(progress.stages,
             (std::vector<std::string>{"building guest image trixie-x86_64-docker: bootstrap",
                                       "building guest image trixie-x86_64-docker: disk"}));
@@ -90,6 +94,7 @@ TEST(ImageBuilder, RunsTheShippedScriptWithValuesAsArgumentsAndInstallsAManifest
   EXPECT_EQ(image.manifest.packages.at("docker.io"), "26.1.5");
   EXPECT_EQ(image.manifest.kernel_version, "6.12.0-cloud-amd64");
   EXPECT_FALSE(fs::exists(image.dir / "build-image.sh"));
+  EXPECT_FALSE(fs::exists(image.dir / "guest-init.sh"));
   auto found = store.find(spec, recipe_id("docker"));
   ASSERT_TRUE(found);
   EXPECT_EQ(found->manifest.sha256, "abc123");
