@@ -170,6 +170,9 @@ TEST_F(Kubernetes, StartsTheBuiltDistributionOnContainerdAndTheHostsKubectlUsesI
   EXPECT_NE(r.out.find(":2380"), std::string::npos) << "etcd's peer port in the guest: " << r.out;
   r = vm().run({"curl", "-s", "--max-time", "5", "http://127.0.0.1:2380/version"});
   EXPECT_EQ(r.out.find("etcd"), std::string::npos) << r.out;
+  r = vm().colima({"ssh", "--profile", "k8s", "--", "ss", "-Hltn", "sport", "=", ":10250"});
+  EXPECT_NE(r.out.find(":10250"), std::string::npos)
+      << "the kubelet's port in the guest: " << r.out;
   r = vm().run({"curl", "-sk", "--max-time", "5", "https://127.0.0.1:10250/healthz"});
   EXPECT_EQ(r.out, "") << "the kubelet's port answered on the host";
   r = kubectl({"version", "-o", "json"});
@@ -229,6 +232,7 @@ TEST_F(Kubernetes, ResetEmptiesTheClusterAndDeleteRestoresTheUsersKubeconfig) {
   expect_cluster_ready("colima-k8s");
   r = kubectl({"--context", "colima-k8s", "get", "deployment", "web"});
   EXPECT_NE(r.exit_code, 0) << "the Deployment is gone after reset: " << r.out;
+  EXPECT_NE(r.err.find("NotFound"), std::string::npos) << "gone, not unreachable: " << r.err;
 
   r = vm().colima({"kubernetes", "delete", "--profile", "k8s"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
