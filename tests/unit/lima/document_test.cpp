@@ -169,11 +169,14 @@ TEST(LimaDocument, CustomDnsDisablesTheHostResolver) {
 
 TEST(LimaDocument, PublishedPortsAreForwardedToLoopbackOnly) {
   YAML::Node d = render_document(x86_settings(), config::Profile(), inputs());
+  int port_rules = 0;
   for (const auto& rule : d["portForwards"]) {
     if (rule["hostIP"]) {
+      ++port_rules;
       EXPECT_EQ(rule["hostIP"].as<std::string>(), "127.0.0.1");
     }
   }
+  EXPECT_EQ(port_rules, 4) << "tcp and udp, from the guest's 0.0.0.0 and 127.0.0.1";
 }
 
 TEST(LimaDocument, MountInotifyTurnsOnLimasEventForwardingAndIsAbsentOtherwise) {
