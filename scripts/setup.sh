@@ -234,7 +234,9 @@ install_clients() {
   # (k3s v1.35, or v1.35.x built by colima) needs a 1.34 to 1.36 client, which Debian 13 (1.32)
   # and some machines' own kubectl do not have; Debian's unstable suite does (1.36).
   local minor
-  minor=$(/usr/local/bin/kubectl version --client -o json 2>/dev/null |
+  # No kubectl there yet (a fresh machine) reads as minor 0; under pipefail the missing program
+  # must not end the setup.
+  minor=$({ /usr/local/bin/kubectl version --client -o json 2>/dev/null || true; } |
     sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n 1)
   if [ "${minor:-0}" -lt 34 ] || [ "${minor:-0}" -gt 36 ]; then
     say "installing kubectl from Debian unstable (a client for Kubernetes 1.35)"
