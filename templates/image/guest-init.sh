@@ -18,6 +18,12 @@ die() {
   exit 1
 }
 
+# Runs one step of the early init; a step that fails is logged and the others still run (a
+# failed mount or a NIC that cannot be renamed must not keep sshd and Lima's user away).
+step() {
+  "$@" || log "error: '$1' failed; the boot goes on"
+}
+
 mount_cidata() {
   if mountpoint -q "$mnt"; then
     return 0
@@ -211,8 +217,9 @@ mount_shares() {
     case $type in 9p | virtiofs) ;; *) continue ;; esac
     case $point in /*) ;; *) continue ;; esac
     mountpoint -q "$point" && continue
-    mkdir -p "$point"
-    mount -t "$type" -o "$options" "$tag" "$point" || log "cannot mount '$tag' on '$point'"
+    if ! mkdir -p "$point" || ! mount -t "$type" -o "$options" "$tag" "$point"; then
+      log "cannot mount '$tag' on '$point'"
+    fi
   done
 }
 
@@ -246,12 +253,12 @@ case ${1:-} in
   local)
     mount_cidata
     load_lima_env
-    configure_network
-    set_hostname
-    set_timezone
-    set_up_user
-    make_host_key
-    mount_shares
+    step configure_network
+    step set_hostname
+    step set_timezone
+    step set_up_user
+    step make_host_key
+    step mount_shares
     ;;
   boot)
     mount_cidata

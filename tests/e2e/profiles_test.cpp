@@ -197,9 +197,19 @@ TEST_F(Profiles, A9pMountIsReadAndWrittenByTheGuestAndTheHost) {
   fs::path share = vm().home() / "share-9p";
   util::create_directories(share, fs::perms(0755));
   util::atomic_write(share / "from-host.txt", "written on the host\n", fs::perms(0644));
-  process::Result r = vm().colima({"start", "--profile", "ninep", "--mount-type", "9p", "--mount",
-                                   share.string() + ":w", "--memory", "1", "--disk", "10"});
+  // A second mount the guest cannot make (no directory can be created under /proc): the start
+  // still succeeds, as Lima's mounts are `nofail`, but says which mount is missing.
+  fs::path lost = vm().home() / "share-9p-lost";
+  util::create_directories(lost, fs::perms(0755));
+  process::Result r = vm().colima(
+      {"start", "--profile", "ninep", "--mount-type", "9p", "--mount", share.string() + ":w",
+       "--mount", lost.string() + ":/proc/colima-unmountable", "--memory", "1", "--disk", "10"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("the mount '/proc/colima-unmountable' is not mounted in the VM"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("the mount '" + share.string() + "' is not mounted"), std::string::npos)
+      << "the share that is mounted is not named: " << r.err;
   nlohmann::json status = nlohmann::json::parse(vm().colima({"status", "ninep", "--json"}).out);
   EXPECT_EQ(status["mount_type"], "9p");
   auto ssh = [](std::vector<std::string> argv) {
