@@ -19,7 +19,8 @@
 # $GOPROXY). Its guest is a Debian 13 docker image with cloud-init built by
 # templates/image/build-image.sh, with /usr/bin/dockerd linked to Debian's /usr/sbin/dockerd
 # (upstream's systemd drop-in runs /usr/bin/dockerd), started with --disk-image
-# --force-disk-image. Ours runs on its own image from its cache (built when missing).
+# --force-disk-image. Ours (a copy of the binary, taken at the start) runs on its own image
+# from its cache, built first when missing or made by another recipe than this tree's.
 #
 # Usage: scripts/bench-compare.sh [options]   (as an ordinary user: limactl refuses root)
 #   --rounds N         rounds of each tool (default 3)
@@ -287,7 +288,26 @@ build_upstream_image() {
   }
 }
 our_image_cached() {
-  run_in ours "${bin[ours]}" image list 2>/dev/null | grep -q "^$SUITE-$arch-docker "
+  run_in ours "${bin[ours]}" image list 2>/dev/null | grep -q "^$SUITE-$arch-docker " || return 1
+  # colima rebuilds an image of another recipe at the next start: the FNV-1a 64 of the build
+  # scripts it ships (src/image/store.cpp recipe_id; for docker images build-image.sh and
+  # guest-init.sh), here of this tree's, which is what a build/colima of this tree ships.
+  local want have
+  want=$(tree_recipe) || return 0
+  have=$(sed -n 's/.*"recipe": *"\([0-9a-f]*\)".*/\1/p' \
+    "$our_cache/images/$SUITE-$arch-docker/manifest.json" 2>/dev/null | head -n 1)
+  [ -z "$have" ] || [ "$have" = "$want" ]
+}
+tree_recipe() {
+  local file byte hash=1469598103934665603 # the basis colima uses (FNV-1a's, a digit short)
+  for file in image/build-image.sh image/guest-init.sh; do
+    [ -f "$src/templates/$file" ] || return 1
+  done
+  while read -r byte; do
+    hash=$(((hash ^ byte) * 1099511628211))
+  done < <(cat "$src/templates/image/build-image.sh" "$src/templates/image/guest-init.sh" |
+    od -An -v -tu1 | tr -s ' ' '\n' | sed '/^$/d')
+  printf '%016x\n' "$hash"
 }
 build_our_image() {
   make_home ours
