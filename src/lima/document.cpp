@@ -227,7 +227,11 @@ YAML::Node render_document(const config::Settings& settings, const config::Profi
 }
 
 std::map<std::string, std::string> start_environment(const config::Settings& settings) {
-  return {{"LIMA_SSH_PORT_FORWARDER", settings.port_forwarder == "grpc" ? "false" : "true"}};
+  // Lima waits 2 minutes (its default) for the guest's DHCP lease on the user-v2 network and
+  // then stops the VM; a boot under software emulation on a busy host can take longer to reach
+  // DHCP. Wait as long as limactl start itself does (10 minutes; the value is in minutes).
+  return {{"LIMA_SSH_PORT_FORWARDER", settings.port_forwarder == "grpc" ? "false" : "true"},
+          {"LIMA_USERNET_RESOLVE_IP_ADDRESS_TIMEOUT", "10"}};
 }
 
 std::string emit_document(const YAML::Node& document) {

@@ -26,13 +26,29 @@ phase() { printf 'phase: %s\n' "$*"; }
 install_colima_init() {
   local root=$1
   install -D -m 0755 "$COLIMA_IMAGE_GUEST_INIT" "$root/usr/local/libexec/colima-init"
-  cat >"$root/etc/systemd/system/colima-init.service" <<'UNIT'
+  cat >"$root/etc/systemd/system/colima-network.service" <<'UNIT'
 [Unit]
-Description=colima guest init (Lima's cidata: network, user, ssh key, mounts)
+Description=colima guest init: the network of Lima's cidata
 DefaultDependencies=no
 After=local-fs.target systemd-remount-fs.service systemd-udev-trigger.service
-Before=sysinit.target network-pre.target systemd-networkd.service ssh.service systemd-user-sessions.service
+Before=sysinit.target network-pre.target systemd-networkd.service
 Wants=network-pre.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/libexec/colima-init network
+StandardOutput=journal+console
+
+[Install]
+WantedBy=sysinit.target
+UNIT
+  cat >"$root/etc/systemd/system/colima-init.service" <<'UNIT'
+[Unit]
+Description=colima guest init (Lima's cidata: user, ssh key, mounts)
+DefaultDependencies=no
+After=local-fs.target systemd-remount-fs.service colima-network.service
+Before=sysinit.target ssh.service systemd-user-sessions.service
 
 [Service]
 Type=oneshot
@@ -76,7 +92,8 @@ UNIT
   mkdir -p "$root/etc/ssh/sshd_config.d"
   printf 'HostKey /etc/ssh/ssh_host_ed25519_key\n' >"$root/etc/ssh/sshd_config.d/10-colima-host-key.conf"
   rm -f "$root"/etc/ssh/ssh_host_*
-  chroot "$root" systemctl enable colima-init.service colima-boot.service colima-grow-root.service >/dev/null
+  chroot "$root" systemctl enable colima-network.service colima-init.service colima-boot.service \
+    colima-grow-root.service >/dev/null
   local unit
   for unit in apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer \
     dpkg-db-backup.timer systemd-networkd-wait-online.service; do

@@ -2,9 +2,10 @@
 # colima's guest init, in place of cloud-init: answers Lima's cidata (the NoCloud ISO that Lima
 # writes on every start) with what Lima needs from a guest, and nothing more. The image installs
 # it as /usr/local/libexec/colima-init; systemd runs
-#   colima-init local   early, before the network and sshd: mount the cidata, name and configure
-#                       the NICs, hostname, time zone, the user with its sudo rule and keys, sshd's
-#                       host key, 9p mounts;
+#   colima-init network early, before networkd: mount the cidata, name and configure the NICs,
+#                       hostname;
+#   colima-init local   beside networkd, before sshd: time zone, the user with its sudo rule and
+#                       keys, sshd's host key, 9p mounts;
 #   colima-init boot    once sshd and the network are up: Lima's boot.sh (its boot scripts, the
 #                       guest agent, provisioning), which ends with /run/lima-boot-done;
 #   colima-init grow    beside them: grows the root partition and file system to the disk.
@@ -250,11 +251,15 @@ wait_for_address() {
 }
 
 case ${1:-} in
+  # Only what networkd needs goes before it: Lima stops a VM whose DHCP lease is late.
+  network)
+    mount_cidata
+    step configure_network
+    step set_hostname
+    ;;
   local)
     mount_cidata
     load_lima_env
-    step configure_network
-    step set_hostname
     step set_timezone
     step set_up_user
     step make_host_key
@@ -277,5 +282,5 @@ case ${1:-} in
       *) die "usage: colima-init show nics|keys|shares" ;;
     esac
     ;;
-  *) die "usage: colima-init local|boot|grow|show" ;;
+  *) die "usage: colima-init network|local|boot|grow|show" ;;
 esac

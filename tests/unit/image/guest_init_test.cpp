@@ -131,7 +131,8 @@ TEST_F(GuestInit, AnUnknownStepIsRefusedWithItsUsage) {
   process::PosixRunner runner;
   process::Result r = runner.run(process::Command{.argv = {"sh", m_script.string(), "nonsense"}});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("usage: colima-init local|boot|grow|show"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("usage: colima-init network|local|boot|grow|show"), std::string::npos)
+      << r.out;
 }
 
 } // namespace colima::image

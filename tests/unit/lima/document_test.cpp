@@ -237,7 +237,9 @@ TEST(LimaDocument, WithKubernetesItsOwnPortsStayInTheVmAndTheApiServersIsForward
 TEST(LimaDocument, LimactlStartChoosesLimasPortForwarderAsUpstreamDoes) {
   config::Settings s;
   EXPECT_EQ(start_environment(s),
-            (std::map<std::string, std::string>{{"LIMA_SSH_PORT_FORWARDER", "true"}}));
+            (std::map<std::string, std::string>{{"LIMA_SSH_PORT_FORWARDER", "true"},
+                                                {"LIMA_USERNET_RESOLVE_IP_ADDRESS_TIMEOUT", "10"}}))
+      << "and the guest's DHCP lease may take as long as the whole start";
   s.port_forwarder = "grpc";
   EXPECT_EQ(start_environment(s).at("LIMA_SSH_PORT_FORWARDER"), "false");
   s.port_forwarder = "none";
