@@ -1,10 +1,10 @@
 // The containerd runtime on a real VM: `colima start --runtime containerd` on colima's own
 // image, an OCI archive made here (there is no registry) loaded and run through `colima
 // nerdctl`, stdin and exit codes passed through, `nerdctl build` FROM that local-only image
-// through BuildKit, a published port, the nerdctl shim, a host crash with a reused pid,
-// `start --foreground` stopped by SIGTERM, SIGINT during boot, and the images kept across all
-// of it and `delete` without --data. One profile, `ctr`; runs after persistence_test.cpp, when
-// the default profile is gone.
+// through BuildKit, a published port, the nerdctl shim, a host crash with a reused pid, a stop
+// with a running container whose first process SIGTERM cannot stop, `start --foreground` stopped
+// by SIGTERM, SIGINT during boot, and the images kept across all of it and `delete` without
+// --data. One profile, `ctr`; runs after persistence_test.cpp, when the default profile is gone.
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 #include "oci_archive.hpp"
@@ -192,6 +192,34 @@ TEST_F(Containerd, AfterAHostCrashAndAReusedPidTheNextStartCleansUpAndStarts) {
   EXPECT_EQ(nlohmann::json::parse(vm().colima({"status", "ctr", "--json"}).out)["status"],
             "Running");
   EXPECT_TRUE(has_image(k_image)) << "images kept across the crash";
+}
+
+// busybox's sleep as a container's first process has no SIGTERM handler, so the kernel drops the
+// SIGTERM that systemd-shutdown sends every process left at the end of a shutdown (runc's scopes
+// are not stopped with the units): it used to wait 90 s for it, then kill it ("Waiting for
+// process: ... (busybox)", "Sending SIGKILL to PID ..." on the guest's console).
+TEST_F(Containerd, StopWithARunningContainerDoesNotWaitOutSystemdsStopTimeout) {
+  process::Result r =
+      nerdctl({"run", "-d", "--name", "sleeper", k_image, "/bin/busybox", "sleep", "3600"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = vm().colima({"ssh", "--profile", "ctr", "--", "systemctl", "is-active",
+                   "colima-stop-containers.service"});
+  EXPECT_EQ(r.out, "active\n") << r.err;
+  r = vm().colima({"stop", "ctr"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The guest's console of the boot that just ended, as Lima kept it.
+  std::string console;
+  for (const auto& entry :
+       fs::directory_iterator(vm().home() / ".config" / "colima" / "_lima" / "colima-ctr")) {
+    std::string name = entry.path().filename().string();
+    if (name.starts_with("serial") && name.ends_with(".log")) {
+      console += util::read_file(entry.path()).value_or("");
+    }
+  }
+  std::string end = console.substr(console.size() > 4000 ? console.size() - 4000 : 0);
+  EXPECT_NE(console.find("reboot: Power down"), std::string::npos) << end;
+  EXPECT_EQ(console.find("systemd-shutdown[1]: Waiting for process"), std::string::npos) << end;
+  EXPECT_EQ(console.find("systemd-shutdown[1]: Sending SIGKILL to PID"), std::string::npos) << end;
 }
 
 TEST_F(Containerd, ForegroundStartStopsTheVmCleanlyOnSigterm) {

@@ -1,12 +1,14 @@
 // The inputs of a guest script reach it with their exact bytes: the stdin colima sends is run
 // with the host's sh, and the runtimes' real scripts run against a fake guest (their /etc moved
-// under a temporary directory, systemctl, dockerd, nerdctl and buildctl replaced by `true`).
+// under a temporary directory, systemctl, dockerd, nerdctl and buildctl replaced by `true`), and
+// the containerd runtime's shutdown helper against real processes.
 #include "colima/process/posix_runner.hpp"
 #include "colima/runtime/docker_config.hpp"
 #include "colima/runtime/runtime.hpp"
 #include "colima/util/fs.hpp"
 #include "temp_dir.hpp"
 
+#include <chrono>
 #include <gtest/gtest.h>
 
 namespace colima::runtime {
@@ -25,13 +27,14 @@ protected:
 
   fs::path root() const { return m_dir.path() / "guest"; }
 
-  // Runs the script as colima sends it, its /etc under root().
+  // Runs the script as colima sends it, its /etc and /usr/local/libexec under root().
   process::Result run(GuestScript script) {
     std::string& text = script.text;
-    for (std::size_t at = text.find("/etc/"); at != std::string::npos;
-         at = text.find("/etc/", at + 1)) {
-      text.replace(at, 5, root().string() + "/etc/");
-      at += root().string().size();
+    for (const std::string dir : {"/etc/", "/usr/local/libexec/"}) {
+      for (std::size_t at = text.find(dir); at != std::string::npos; at = text.find(dir, at + 1)) {
+        text.replace(at, dir.size(), root().string() + dir);
+        at += root().string().size();
+      }
     }
     std::vector<std::string> argv = {"sh", "-s", "--"};
     argv.insert(argv.end(), script.args.begin(), script.args.end());
@@ -116,6 +119,79 @@ TEST_F(GuestScriptRun, ContainerdScriptWritesTheSuppliedFilesWithTheirExactBytes
   EXPECT_TRUE(buildkit.starts_with("[worker.oci]\n  enabled = false\n")) << buildkit;
   EXPECT_TRUE(buildkit.ends_with("\n[grpc]\n  uid = 0\n  gid = 0\n"))
       << "root's ids without SUDO_USER: " << buildkit;
+}
+
+TEST_F(GuestScriptRun, ContainerdScriptInstallsAUnitThatStopsTheContainersBeforeContainerd) {
+  auto script = make("containerd")->provision(config::Settings{}, GuestContext{.data_mount = ""});
+  ASSERT_TRUE(script);
+  process::Result r = run(*script);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string unit = written("etc/systemd/system/colima-stop-containers.service");
+  EXPECT_NE(unit.find("After=containerd.service buildkit.service\n"), std::string::npos) << unit;
+  EXPECT_NE(
+      unit.find("ExecStop=" + root().string() + "/usr/local/libexec/colima/stop-containers 10\n"),
+      std::string::npos)
+      << unit;
+  EXPECT_TRUE(fs::is_regular_file(root() / "usr/local/libexec/colima/stop-containers"));
+}
+
+// Three containers' first processes, children of a fake shim (a copy of sh under the shim's
+// name), as containerd's shim names them in <tasks>/<namespace>/<id>/init.pid: one without a
+// SIGTERM handler, one that exits on SIGTERM, one whose handler ignores it. How each ended shows
+// what the helper sent it. A stale init.pid naming a process that is no shim's child (a reused
+// pid) is left alone.
+TEST_F(GuestScriptRun,
+       ContainerdShutdownHelperKillsWhatCannotTakeSigtermAndGivesTheRestTheirGrace) {
+  auto script = make("containerd")->provision(config::Settings{}, GuestContext{.data_mount = ""});
+  ASSERT_TRUE(script);
+  ASSERT_EQ(run(*script).exit_code, 0);
+  fs::path helper = root() / "usr/local/libexec/colima/stop-containers";
+  fs::path shim = m_dir.path() / "containerd-shim-runc-v2";
+  fs::copy_file("/bin/sh", shim);
+  fs::permissions(shim, fs::perms(0755));
+  fs::path work = m_dir.path() / "work";
+  fs::create_directories(work);
+  std::string shim_script = R"SH(work=$1
+sleep 600 >/dev/null 2>&1 &
+ignorer=$!
+sh -c 'trap "echo term >$0/handler; exit 0" TERM; : >$0/handler.ready; while :; do sleep 0.05; done' "$work" >/dev/null 2>&1 &
+handler=$!
+sh -c 'trap "echo term >$0/stubborn" TERM; : >$0/stubborn.ready; while :; do sleep 0.05; done' "$work" >/dev/null 2>&1 &
+stubborn=$!
+until [ -e "$work/handler.ready" ] && [ -e "$work/stubborn.ready" ]; do sleep 0.05; done
+mkdir -p "$work/tasks/default/a" "$work/tasks/default/b" "$work/tasks/k8s.io/c" "$work/tasks/k8s.io/d"
+echo "$ignorer" >"$work/tasks/default/a/init.pid"
+echo "$handler" >"$work/tasks/default/b/init.pid"
+echo "$stubborn" >"$work/tasks/k8s.io/c/init.pid"
+: >"$work/started"
+for name in ignorer handler stubborn; do
+  eval pid=\$$name
+  status=0
+  wait "$pid" || status=$?
+  printf '%s %s %s\n' "$name" "$status" "$(cat "$work/$name" 2>/dev/null || echo -)" >>"$work/result"
+done
+)SH";
+  std::string test = R"SH(set -eu
+shim=$1 shim_script=$2 work=$3 helper=$4
+"$shim" -c "$shim_script" shim "$work" &
+shim_pid=$!
+sleep 600 >/dev/null 2>&1 &
+stranger=$!
+until [ -e "$work/started" ]; do sleep 0.05; done
+echo "$stranger" >"$work/tasks/k8s.io/d/init.pid"
+"$helper" 1 "$work/tasks"
+wait "$shim_pid"
+cat "$work/result"
+if kill "$stranger"; then echo "stranger left alone"; fi
+)SH";
+  process::Result r = m_runner.run(process::Command{
+      .argv = {"sh", "-c", test, "sh", shim.string(), shim_script, work.string(), helper.string()},
+      .timeout = std::chrono::seconds(30)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "ignorer 137 -\n"     // SIGKILL, no SIGTERM
+                   "handler 0 term\n"    // SIGTERM, handled
+                   "stubborn 137 term\n" // SIGTERM, then SIGKILL after the grace period
+                   "stranger left alone\n");
 }
 
 } // namespace colima::runtime
