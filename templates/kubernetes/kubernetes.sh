@@ -988,13 +988,25 @@ install_nerdctl_wrapper() {
 }
 
 # Waits up to $1 half-seconds for command $2... to succeed.
+# Runs "$@" every half second until it succeeds, for at most $1 seconds of the clock (a check
+# itself can take seconds on a loaded host: counting tries would wait far longer than meant).
 wait_long() {
-  limit=$1 tries=0
+  deadline=$(($(date +%s) + $1))
   shift
   until "$@"; do
-    tries=$((tries + 1))
-    [ "$tries" -lt "$limit" ] || return 1
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
     sleep 0.5
+  done
+}
+
+# Applies manifest $1; an API server that has just become ready can still time out a request
+# on a loaded host, so it tries for up to 2 minutes. No client-side validation: it would fetch
+# the whole OpenAPI document first, a slow request that adds nothing for colima's own manifest.
+apply_manifest() {
+  deadline=$(($(date +%s) + 120))
+  until out=$(kubectl_admin apply --validate=false -f "$1" 2>&1); do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 2
   done
 }
 
@@ -1073,7 +1085,7 @@ start_kubernetes() {
   else
     coredns_manifest >"$kube/coredns.yaml"
     if ! cmp -s "$kube/coredns.yaml" "$applied"; then
-      out=$(kubectl_admin apply -f "$kube/coredns.yaml" 2>&1) ||
+      apply_manifest "$kube/coredns.yaml" ||
         fail "CoreDNS was not applied: $(printf '%s\n' "$out" | tail -n 1)"
       mv "$kube/coredns.yaml" "$applied"
     fi
