@@ -990,6 +990,8 @@ install_nerdctl_wrapper() {
 # Waits up to $1 half-seconds for command $2... to succeed.
 # Runs "$@" every half second until it succeeds, for at most $1 seconds of the clock (a check
 # itself can take seconds on a loaded host: counting tries would wait far longer than meant).
+# The API server and node get 900 s: a start beside two other VMs and builds on 2 cores took
+# 430 s from its units' start to a Ready node (2026-12-04).
 wait_long() {
   deadline=$(($(date +%s) + $1))
   shift
@@ -1066,7 +1068,7 @@ start_kubernetes() {
   node_checked=0
   if [ "$was_running" = 1 ] && [ -z "$restart" ] && node_ready; then
     node_checked=1
-  elif ! wait_long 360 api_ready; then
+  elif ! wait_long 900 api_ready; then
     why=""
     for unit in kube-apiserver etcd; do
       systemctl is-active --quiet "$unit.service" || why=$(unit_error "$unit.service")
@@ -1091,7 +1093,7 @@ start_kubernetes() {
     fi
   fi
 
-  if [ "$node_checked" = 0 ] && ! wait_long 360 node_ready; then
+  if [ "$node_checked" = 0 ] && ! wait_long 900 node_ready; then
     why=$(unit_error kubelet.service)
     fail "the Kubernetes node '$node_name' did not become Ready: ${why:-see 'sudo journalctl -u kubelet.service'}"
   fi
@@ -1185,8 +1187,8 @@ start_k3s() {
     why=$(unit_error k3s.service)
     fail "k3s did not start: ${why:-see 'sudo journalctl -u k3s.service'}"
   fi
-  wait_long 360 k3s_ready || fail "the k3s API server did not become ready: $(unit_error k3s.service)"
-  wait_long 360 k3s_node_ready ||
+  wait_long 900 k3s_ready || fail "the k3s API server did not become ready: $(unit_error k3s.service)"
+  wait_long 900 k3s_node_ready ||
     fail "the k3s node '$node_name' did not become Ready: $(unit_error k3s.service)"
 }
 
