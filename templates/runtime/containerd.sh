@@ -64,7 +64,8 @@ handles_term() {
 
 waiting=
 for file in "$tasks"/*/*/init.pid; do
-  read -r pid 2>/dev/null <"$file" || continue
+  # The shim writes the pid without a newline: read would fail at its end.
+  pid=$(cat "$file" 2>/dev/null) || continue
   case $pid in '' | *[!0-9]*) continue ;; esac
   shim_child "$pid" || continue
   if handles_term "$pid" && kill -TERM "$pid" 2>/dev/null; then
