@@ -987,7 +987,6 @@ install_nerdctl_wrapper() {
   chmod 0755 "$nerdctl_wrapper"
 }
 
-# Waits up to $1 half-seconds for command $2... to succeed.
 # Runs "$@" every half second until it succeeds, for at most $1 seconds of the clock (a check
 # itself can take seconds on a loaded host: counting tries would wait far longer than meant).
 # The API server and node get 900 s: a start beside two other VMs and builds on 2 cores took
@@ -1002,8 +1001,9 @@ wait_long() {
 }
 
 # Applies manifest $1; an API server that has just become ready can still time out a request
-# on a loaded host, so it tries for up to 2 minutes. No client-side validation: it would fetch
-# the whole OpenAPI document first, a slow request that adds nothing for colima's own manifest.
+# on a loaded host, so it tries for up to 2 minutes, every 2 s rather than wait_long's half second
+# (each try starts kubectl, seconds of CPU under emulation). No client-side validation: it would
+# fetch the whole OpenAPI document first, a slow request that adds nothing for colima's manifest.
 apply_manifest() {
   deadline=$(($(date +%s) + 120))
   until out=$(kubectl_admin apply --validate=false -f "$1" 2>&1); do

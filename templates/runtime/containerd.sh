@@ -113,7 +113,6 @@ UNIT
     systemctl enable --quiet colima-stop-containers.service 2>/dev/null || true
   fi
   systemctl start colima-stop-containers.service 2>/dev/null || true
-  changed=0
 }
 install_container_stop
 

@@ -137,9 +137,9 @@ TEST_F(GuestScriptRun, ContainerdScriptInstallsAUnitThatStopsTheContainersBefore
 
 // Three containers' first processes, children of a fake shim (a copy of sh under the shim's
 // name), as containerd's shim names them in <tasks>/<namespace>/<id>/init.pid: one without a
-// SIGTERM handler, one that exits on SIGTERM, one whose handler ignores it. How each ended shows
-// what the helper sent it. A stale init.pid naming a process that is no shim's child (a reused
-// pid) is left alone.
+// SIGTERM handler, one that exits on SIGTERM, one whose handler ignores it, each pid written
+// without a newline as the shim writes it. How each ended shows what the helper sent it. A stale
+// init.pid naming a process that is no shim's child (a reused pid) is left alone.
 TEST_F(GuestScriptRun,
        ContainerdShutdownHelperKillsWhatCannotTakeSigtermAndGivesTheRestTheirGrace) {
   auto script = make("containerd")->provision(config::Settings{}, GuestContext{.data_mount = ""});
@@ -160,9 +160,9 @@ sh -c 'trap "echo term >$0/stubborn" TERM; : >$0/stubborn.ready; while :; do sle
 stubborn=$!
 until [ -e "$work/handler.ready" ] && [ -e "$work/stubborn.ready" ]; do sleep 0.05; done
 mkdir -p "$work/tasks/default/a" "$work/tasks/default/b" "$work/tasks/k8s.io/c" "$work/tasks/k8s.io/d"
-echo "$ignorer" >"$work/tasks/default/a/init.pid"
-echo "$handler" >"$work/tasks/default/b/init.pid"
-echo "$stubborn" >"$work/tasks/k8s.io/c/init.pid"
+printf %s "$ignorer" >"$work/tasks/default/a/init.pid"
+printf %s "$handler" >"$work/tasks/default/b/init.pid"
+printf %s "$stubborn" >"$work/tasks/k8s.io/c/init.pid"
 : >"$work/started"
 for name in ignorer handler stubborn; do
   eval pid=\$$name
@@ -178,7 +178,7 @@ shim_pid=$!
 sleep 600 >/dev/null 2>&1 &
 stranger=$!
 until [ -e "$work/started" ]; do sleep 0.05; done
-echo "$stranger" >"$work/tasks/k8s.io/d/init.pid"
+printf %s "$stranger" >"$work/tasks/k8s.io/d/init.pid"
 "$helper" 1 "$work/tasks"
 wait "$shim_pid"
 cat "$work/result"
