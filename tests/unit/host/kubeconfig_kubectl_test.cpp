@@ -24,7 +24,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string k_server = "https://127.0.0.1:6443";
+const std::string k_api_server = "https://127.0.0.1:6443";
 
 class KubeconfigWithKubectl : public ::testing::Test {
 protected:
@@ -91,13 +91,13 @@ json named(const json& list, const std::string& name) {
 
 TEST_F(KubeconfigWithKubectl, KubectlUsesOurContextInAFileThatDidNotExist) {
   EXPECT_EQ(kubectl({"current-context"}).exit_code, 1) << "no file at start";
-  m_kubeconfig.merge("colima", samples::k_k3s, k_server, true);
+  m_kubeconfig.merge("colima", samples::k_k3s, k_api_server, true);
   EXPECT_EQ(contexts(), (std::vector<std::string>{"colima"}));
   EXPECT_EQ(current(), "colima");
   json config = view();
   YAML::Node guest = YAML::Load(samples::k_k3s);
   json cluster = named(config["clusters"], "colima")["cluster"];
-  EXPECT_EQ(cluster["server"], k_server);
+  EXPECT_EQ(cluster["server"], k_api_server);
   EXPECT_EQ(cluster["certificate-authority-data"],
             guest["clusters"][0]["cluster"]["certificate-authority-data"].as<std::string>());
   json user = named(config["users"], "colima")["user"];
@@ -112,7 +112,7 @@ TEST_F(KubeconfigWithKubectl, KubectlUsesOurContextInAFileThatDidNotExist) {
 TEST_F(KubeconfigWithKubectl, KubectlSeesEveryOtherClusterAndUserUnchanged) {
   util::atomic_write(m_file, samples::k_users_own);
   json before = view();
-  m_kubeconfig.merge("colima", samples::k_k3s, k_server, false);
+  m_kubeconfig.merge("colima", samples::k_k3s, k_api_server, false);
   json after = view();
   for (const char* list : {"clusters", "users", "contexts"}) {
     for (const json& item : before[list]) {
@@ -132,7 +132,7 @@ TEST_F(KubeconfigWithKubectl, KubectlReadsTheSymlinkedFileAndTheLinkStays) {
   util::atomic_write(real, samples::k_users_own);
   fs::create_directories(m_file.parent_path());
   fs::create_symlink("../dotfiles/kube.yaml", m_file);
-  m_kubeconfig.merge("colima", samples::k_k3s, k_server, true);
+  m_kubeconfig.merge("colima", samples::k_k3s, k_api_server, true);
   EXPECT_TRUE(fs::is_symlink(m_file));
   EXPECT_EQ(contexts(), (std::vector<std::string>{"colima", "default", "work"}));
   EXPECT_EQ(current(), "colima");
@@ -145,7 +145,7 @@ TEST_F(KubeconfigWithKubectl, ACorruptFileIsRefusedAndKubectlSeesItAsBefore) {
   process::Result before = kubectl({"view", "-o", "json", "--raw"});
   EXPECT_FALSE(before.ok()) << "kubectl refuses it too";
   EXPECT_THROW(m_kubeconfig.check(), Error);
-  EXPECT_THROW(m_kubeconfig.merge("colima", samples::k_k3s, k_server, true), Error);
+  EXPECT_THROW(m_kubeconfig.merge("colima", samples::k_k3s, k_api_server, true), Error);
   EXPECT_THROW(m_kubeconfig.remove("colima"), Error);
   process::Result after = kubectl({"view", "-o", "json", "--raw"});
   EXPECT_EQ(after.exit_code, before.exit_code);
@@ -159,7 +159,7 @@ TEST_F(KubeconfigWithKubectl, AnUnreadableFileIsLeftAsKubectlSawIt) {
   process::Result before = kubectl({"view", "-o", "json", "--raw"});
   if (::geteuid() != 0) {
     EXPECT_FALSE(before.ok()) << "kubectl cannot read it either";
-    EXPECT_THROW(m_kubeconfig.merge("colima", samples::k_k3s, k_server, true), Error);
+    EXPECT_THROW(m_kubeconfig.merge("colima", samples::k_k3s, k_api_server, true), Error);
   } // As root the file is readable; kubeconfig_test.cpp asserts the refusal as `nobody`.
   process::Result after = kubectl({"view", "-o", "json", "--raw"});
   EXPECT_EQ(after.exit_code, before.exit_code);
@@ -173,7 +173,7 @@ TEST_F(KubeconfigWithKubectl, ADirectoryIsAUsageErrorAndStaysEmpty) {
   fs::create_directories(m_file);
   process::Result before = kubectl({"get-contexts", "-o", "name"});
   EXPECT_THROW(m_kubeconfig.check(), UsageError);
-  EXPECT_THROW(m_kubeconfig.merge("colima", samples::k_k3s, k_server, true), UsageError);
+  EXPECT_THROW(m_kubeconfig.merge("colima", samples::k_k3s, k_api_server, true), UsageError);
   process::Result after = kubectl({"get-contexts", "-o", "name"});
   EXPECT_EQ(after.exit_code, before.exit_code);
   EXPECT_EQ(after.out, before.out);
@@ -184,7 +184,7 @@ TEST_F(KubeconfigWithKubectl, ActivatingThenRemovingGivesKubectlBackTheSameConfi
   util::atomic_write(m_file, samples::k_users_own);
   json before = view();
   EXPECT_EQ(current(), "work");
-  m_kubeconfig.merge("colima", samples::k_k3s, k_server, true);
+  m_kubeconfig.merge("colima", samples::k_k3s, k_api_server, true);
   EXPECT_EQ(current(), "colima");
   m_kubeconfig.remove("colima");
   EXPECT_EQ(current(), "work");
@@ -193,7 +193,7 @@ TEST_F(KubeconfigWithKubectl, ActivatingThenRemovingGivesKubectlBackTheSameConfi
 
 TEST_F(KubeconfigWithKubectl, RemovingOneProfileLeavesKubectlEveryOtherContext) {
   util::atomic_write(m_file, samples::k_users_own);
-  m_kubeconfig.merge("colima", samples::k_k3s, k_server, true);
+  m_kubeconfig.merge("colima", samples::k_k3s, k_api_server, true);
   m_kubeconfig.merge("colima-work", samples::k_token_guest, "https://127.0.0.1:7443", false);
   m_kubeconfig.remove("colima");
   EXPECT_EQ(contexts(), (std::vector<std::string>{"colima-work", "default", "work"}));

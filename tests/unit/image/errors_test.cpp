@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // The build script's output files, without the disk when told so.
-process::Result fake_build(const process::Command& command, bool with_disk) {
+process::Result fake_image_build(const process::Command& command, bool with_disk) {
   fs::path output;
   fs::path overlay;
   for (std::size_t i = 0; i + 1 < command.argv.size(); ++i) {
@@ -66,7 +66,7 @@ bool root() {
 TEST(ImageErrors, ABuildThatMadeNoDiskNamesTheDiskAndItsLog) {
   test::TempDir dir;
   test::FakeRunner runner;
-  runner.on({"bash"}, [](const process::Command& c) { return fake_build(c, false); });
+  runner.on({"bash"}, [](const process::Command& c) { return fake_image_build(c, false); });
   Store store(dir.path() / "images");
   util::Progress progress;
   Builder builder(runner, store, progress, util::Environment());
@@ -95,7 +95,7 @@ TEST(ImageErrors, AProgramThatCannotBeCopiedIntoTheOverlayFailsTheBuildNamingIt)
   }
   fs::permissions(tools / "buildctl", fs::perms(0111));
   test::FakeRunner runner;
-  runner.on({"bash"}, [](const process::Command& c) { return fake_build(c, true); });
+  runner.on({"bash"}, [](const process::Command& c) { return fake_image_build(c, true); });
   util::Progress progress;
   Builder builder(runner, store, progress,
                   util::Environment(std::map<std::string, std::string>{{"COLIMA_GO", "/bin/sh"}}));

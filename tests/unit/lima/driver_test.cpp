@@ -7,14 +7,14 @@
 namespace colima::lima {
 
 namespace {
-const config::Paths k_paths("/home/u", "/home/u/.config/colima");
+const config::Paths k_driver_paths("/home/u", "/home/u/.config/colima");
 const config::Profile k_work = config::Profile::from_name("work");
 } // namespace
 
 TEST(LimaDriver, EveryCallIsOneLimactlArgvWithColimasLimaHome) {
   test::FakeRunner runner;
   runner.on({"limactl"}, process::Result{});
-  Driver driver(runner, k_paths);
+  Driver driver(runner, k_driver_paths);
   driver.stop(k_work, false);
   driver.stop(k_work, true);
   driver.remove(k_work);
@@ -48,7 +48,7 @@ TEST(LimaDriver, EveryCallIsOneLimactlArgvWithColimasLimaHome) {
 TEST(LimaDriver, CreateNamesTheInstanceAndResumeStartsItByName) {
   test::FakeRunner runner;
   runner.on({"limactl"}, process::Result{});
-  Driver driver(runner, k_paths);
+  Driver driver(runner, k_driver_paths);
   process::Command options;
   options.env["QEMU_SYSTEM_X86_64"] = "qemu-system-x86_64 -machine q35,accel=tcg -cpu max";
   driver.create(k_work, "/home/u/.config/colima/work/lima.yaml", options);
@@ -68,7 +68,7 @@ TEST(LimaDriver, FindReadsTheListAndKnowsAbsentInstances) {
                             "{\"name\":\"colima\",\"status\":\"Running\"}\n"
                             "{\"name\":\"colima-work\",\"status\":\"Stopped\",\"cpus\":3}\n",
                             ""});
-  Driver driver(runner, k_paths);
+  Driver driver(runner, k_driver_paths);
   auto work = driver.find(k_work);
   ASSERT_TRUE(work);
   EXPECT_EQ(work->status, "Stopped");
@@ -80,7 +80,7 @@ TEST(LimaDriver, AFailedCallCarriesLimactlsFirstErrorLine) {
   test::FakeRunner runner;
   runner.on({"limactl", "stop"},
             process::Result{1, "", "level=fatal msg=\"expected status Running\"\n"});
-  Driver driver(runner, k_paths);
+  Driver driver(runner, k_driver_paths);
   try {
     driver.stop(k_work, false);
     FAIL();
@@ -94,7 +94,7 @@ TEST(LimaDriver, TheDataDiskExistsWhenLimaListsItByName) {
   test::FakeRunner runner;
   runner.on({"limactl", "disk", "list"},
             process::Result{0, "{\"name\":\"colima-work\",\"size\":107374182400}\n", ""});
-  Driver driver(runner, k_paths);
+  Driver driver(runner, k_driver_paths);
   EXPECT_TRUE(driver.data_disk_exists(k_work));
   EXPECT_FALSE(driver.data_disk_exists(config::Profile()));
   EXPECT_EQ(runner.argvs()[0],

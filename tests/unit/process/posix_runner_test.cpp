@@ -180,11 +180,12 @@ TEST(PosixRunner, OnLineSeesTheLinesOfEachStreamInOrderIncludingAnUnterminatedLa
 }
 
 TEST(PosixRunner, OnLineSeesEachLineAsItArrives) {
-  using Clock = std::chrono::steady_clock;
-  auto started = Clock::now();
-  std::vector<Clock::duration> arrivals;
-  Command command{
-      .on_line = [&](Stream, std::string_view) { arrivals.push_back(Clock::now() - started); }};
+  using SteadyClock = std::chrono::steady_clock;
+  auto started = SteadyClock::now();
+  std::vector<SteadyClock::duration> arrivals;
+  Command command{.on_line = [&](Stream, std::string_view) {
+    arrivals.push_back(SteadyClock::now() - started);
+  }};
   sh("echo ready; sleep 0.5; echo done", command);
   ASSERT_EQ(arrivals.size(), 2u);
   EXPECT_LT(arrivals[0], milliseconds(400));
