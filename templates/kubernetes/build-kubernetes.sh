@@ -25,6 +25,9 @@ all_components=(kube-apiserver kube-controller-manager kube-scheduler kubelet ku
 # refuses the exact version Kubernetes pins (the proxy refuses to list versions).
 declare -A etcd_served=([3.6]="v3.6.13 v3.6.14 v3.6.15 v3.6.16" [3.7]="v3.7.0 v3.7.1 v3.7.2 v3.7.3")
 coredns_fallback=v1.12.4
+# The CoreDNS plugins the Corefile of templates/kubernetes/kubernetes.sh uses (prometheus is the
+# metrics plugin's directive), and log, loop and whoami, which users add when debugging.
+coredns_plugins="cache errors forward health hosts kubernetes loadbalance log loop metrics ready reload whoami"
 
 go="" version="" arch="" output="" components=""
 while [ $# -gt 0 ]; do
@@ -205,9 +208,26 @@ if wants coredns; then
     coredns_dir=$(download "github.com/coredns/coredns@$coredns" Dir) || die "the module proxy does not serve github.com/coredns/coredns@$coredns"
   fi
   phase "build coredns $coredns"
-  run "$go" -C "$coredns_dir" mod download || die "cannot download the modules coredns $coredns needs"
-  run "$go" -C "$coredns_dir" build -trimpath -buildvcs=false -ldflags "-s -w" \
+  # CoreDNS links every plugin it ships by default, cloud providers' SDKs included: most of its
+  # build time and size. colima's Corefile (kubernetes.sh) needs a dozen; link only those, and
+  # let `go build` fetch only the modules they import.
+  src=$work/coredns
+  copy_tree "$coredns_dir" "$src"
+  plugins=$src/core/plugin/zplugin.go
+  [ -f "$plugins" ] || die "coredns $coredns has no core/plugin/zplugin.go to choose its plugins in"
+  awk -v keep=" $coredns_plugins " '
+    match($0, /"github\.com\/coredns\/coredns\/plugin\/[a-z0-9_]+"/) {
+      if (index(keep, " " substr($0, RSTART + 35, RLENGTH - 36) " ") == 0) next
+    }
+    { print }' "$plugins" >"$plugins.new"
+  kept=$(grep -c '"github.com/coredns/coredns/plugin/' "$plugins.new" || true)
+  wanted=$(wc -w <<<"$coredns_plugins")
+  [ "$kept" -eq "$wanted" ] ||
+    die "coredns $coredns ships $kept of the $wanted plugins colima's Corefile needs ($coredns_plugins)"
+  mv "$plugins.new" "$plugins"
+  run "$go" -C "$src" build -trimpath -buildvcs=false -ldflags "-s -w" \
     -o "$out/bin/coredns" . || die "building coredns $coredns failed"
+  rm -rf "$src"
 fi
 
 pause=""
