@@ -14,7 +14,7 @@
 # cloud-init: it answers Lima's cidata in a few seconds where cloud-init takes about 50 s under
 # software emulation. --init cloud-init (the default) keeps Debian's cloud-init.
 # Writes DIR/disk.qcow2, DIR/packages.tsv (package, version), DIR/kernel-version,
-# DIR/vmlinuz and DIR/initrd.img. Prints `phase: NAME` lines on stdout as it goes.
+# DIR/vmlinuz, DIR/initrd.img and DIR/cmdline (the kernel's command line). Prints `phase: NAME` lines on stdout as it goes.
 set -euo pipefail
 
 die() { printf 'build-image: error: %s\n' "$*" >&2; exit 1; }
@@ -92,6 +92,14 @@ UNIT
   mkdir -p "$root/etc/ssh/sshd_config.d"
   printf 'HostKey /etc/ssh/ssh_host_ed25519_key\n' >"$root/etc/ssh/sshd_config.d/10-colima-host-key.conf"
   rm -f "$root"/etc/ssh/ssh_host_*
+  # What Lima's boot scripts would otherwise write at the first boot and apply with a
+  # daemon-reload and a restart of systemd-resolved (about 4 s under software emulation):
+  # mDNS for resolved (06-enable-mdns-on-systemd.sh skips when the file is as it writes it),
+  # the sysctl settings (20-rootless-base.sh), applied by systemd-sysctl at boot instead.
+  mkdir -p "$root/etc/systemd/resolved.conf.d" "$root/etc/sysctl.d"
+  printf '[Resolve]\nMulticastDNS=yes\n\n' >"$root/etc/systemd/resolved.conf.d/00-lima-enable-mdns.conf"
+  printf '%s\n' -kernel.unprivileged_userns_clone=1 'net.ipv4.ping_group_range = 0 2147483647' \
+    net.ipv4.ip_unprivileged_port_start=0 >"$root/etc/sysctl.d/99-lima.conf"
   chroot "$root" systemctl enable colima-network.service colima-init.service colima-boot.service \
     colima-grow-root.service >/dev/null
   local unit
@@ -149,12 +157,16 @@ CFG
   if [ "$COLIMA_IMAGE_ARCH" = aarch64 ]; then
     console=ttyAMA0 efi=BOOTAA64.EFI format=arm64-efi
   fi
+  # The same command line for GRUB and for a direct kernel boot (colima boots x86_64 guests
+  # with the kernel and initrd beside the disk, without firmware or boot loader).
+  local cmdline="root=LABEL=cloudimg-rootfs ro console=$console net.ifnames=0"
+  printf '%s\n' "$cmdline" >"$work/cmdline"
   cat >"$root/tmp/grub.cfg" <<GRUB
 set timeout=0
 insmod part_gpt
 insmod ext2
 search --no-floppy --label cloudimg-rootfs --set root
-linux /boot/vmlinuz-$kernel root=LABEL=cloudimg-rootfs ro console=$console net.ifnames=0
+linux /boot/vmlinuz-$kernel $cmdline
 initrd /boot/initrd.img-$kernel
 boot
 GRUB
@@ -166,6 +178,9 @@ GRUB
   fi
   rm -f "$root/tmp/grub.cfg" "$root/tmp/$efi"
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
+  # /etc and /var are up to date with /usr: no ldconfig, journal catalog or hwdb rebuild at the
+  # first boot (ConditionNeedsUpdate compares /usr's time with these files').
+  touch "$root/etc/.updated" "$root/var/.updated"
   phase "root filesystem"
   local root_mib=$((COLIMA_IMAGE_SIZE_MIB - 66))
   # mmdebstrap has /proc, /sys and /dev mounted in the root now; a plain bind mount of the root
@@ -330,5 +345,6 @@ dd if="$work/root.img" of="$work/disk.raw" bs=1M seek=65 conv=notrunc,sparse sta
 
 phase "convert"
 qemu-img convert -f raw -O qcow2 "$work/disk.raw" "$output/disk.qcow2"
-mv "$work/packages.tsv" "$work/kernel-version" "$work/vmlinuz" "$work/initrd.img" "$output/"
+mv "$work/packages.tsv" "$work/kernel-version" "$work/vmlinuz" "$work/initrd.img" "$work/cmdline" \
+  "$output/"
 phase "done"

@@ -25,15 +25,28 @@ step() {
   "$@" || log "error: '$1' failed; the boot goes on"
 }
 
+# Lima's cidata is an ISO 9660 CD-ROM labelled cidata (a SCSI CD on every architecture): probed
+# on the devices the kernel made, without waiting for udev's by-label link, which udev's
+# coldplug of every device makes about 10 s into a boot under software emulation.
+find_cidata() {
+  for candidate in /dev/disk/by-label/cidata /dev/sr[0-9]*; do
+    [ -b "$candidate" ] || continue
+    if [ "$(blkid -p -s LABEL -o value "$candidate" 2>/dev/null)" = cidata ]; then
+      printf '%s\n' "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
 mount_cidata() {
   if mountpoint -q "$mnt"; then
     return 0
   fi
-  device=/dev/disk/by-label/cidata
   tries=0
-  until [ -e "$device" ]; do
+  until device=$(find_cidata); do
     tries=$((tries + 1))
-    [ "$tries" -le 300 ] || die "no cidata disk ('$device') after 30 s: was this VM started by Lima?"
+    [ "$tries" -le 300 ] || die "no cidata disk (a CD-ROM labelled cidata) after 30 s: was this VM started by Lima?"
     sleep 0.1
   done
   install -d -m 0700 "$mnt"
