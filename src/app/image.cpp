@@ -4,6 +4,7 @@
 #include "colima/image/builder.hpp"
 #include "colima/image/downloader.hpp"
 #include "colima/util/error.hpp"
+#include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 
 #include <fmt/format.h>
@@ -50,26 +51,44 @@ std::string App::check_disk_image(const config::Settings& settings, bool warn) {
   return absolute.string();
 }
 
-std::string App::choose_image(const config::Settings& settings, const std::string& arch) {
+namespace {
+
+// The disk, and the kernel, initrd and command line a build left beside it (all three, or no
+// direct boot).
+std::pair<std::string, std::optional<lima::DirectBoot>> bootable(const image::CachedImage& image) {
+  std::optional<lima::DirectBoot> boot;
+  std::string cmdline = util::trim(util::read_file(image.cmdline()).value_or(""));
+  std::error_code error;
+  if (!cmdline.empty() && fs::is_regular_file(image.kernel(), error) &&
+      fs::is_regular_file(image.initrd(), error)) {
+    boot = lima::DirectBoot{image.kernel().string(), image.initrd().string(), cmdline};
+  }
+  return {image.disk().string(), boot};
+}
+
+} // namespace
+
+std::pair<std::string, std::optional<lima::DirectBoot>>
+App::choose_image(const config::Settings& settings, const std::string& arch) {
   if (!settings.disk_image.empty()) {
-    return check_disk_image(settings, true);
+    return {check_disk_image(settings, true), std::nullopt};
   }
   image::Store store(m_paths.cache_dir() / "images");
   image::ImageSpec spec{image_suite(), arch, settings.runtime};
   if (auto cached = store.find(spec, image::recipe_id(spec.runtime))) {
     image::verify_image(m_runner, *cached, m_progress);
-    return cached->disk().string();
+    return bootable(*cached);
   }
   if (auto downloaded = store.find_downloaded(spec)) {
     image::verify_image(m_runner, *downloaded, m_progress);
-    return downloaded->disk().string();
+    return bootable(*downloaded);
   }
   if (!settings.disk_image_mirror.empty()) {
     image::Downloader downloader(m_runner, store, m_progress);
-    return downloader.download(spec, settings.disk_image_mirror).disk().string();
+    return bootable(downloader.download(spec, settings.disk_image_mirror));
   }
   image::Builder builder(m_runner, store, m_progress, m_environment);
-  return builder.build(spec, image::debian_mirror(m_environment)).disk().string();
+  return bootable(builder.build(spec, image::debian_mirror(m_environment)));
 }
 
 void App::build_image(const std::string& arch, const std::string& runtime,

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <functional>
 #include <spdlog/spdlog.h>
+#include <tuple>
 #include <yaml-cpp/yaml.h>
 
 namespace colima::app {
@@ -313,7 +314,7 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
   write_networks(m_paths, settings);
   try {
     if (!instance) {
-      inputs.image_location = choose_image(settings, arch);
+      std::tie(inputs.image_location, inputs.boot) = choose_image(settings, arch);
       if (data_disk && !driver.data_disk_exists(profile)) {
         m_progress.stage(fmt::format("creating the {}GiB data disk", settings.disk));
         driver.create_data_disk(profile, settings.disk);
@@ -339,7 +340,14 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
       fs::path file = instance_dir / "lima.yaml";
       YAML::Node existing = load_lima_document(file, profile);
       YAML::Node document = lima::render_document(settings, profile, inputs);
+      // The VM boots what it was made with: its disk, and the kernel and firmware Lima copied
+      // in beside it (or none) at its creation.
       document["images"] = existing["images"];
+      if (existing["firmware"]) {
+        document["firmware"] = existing["firmware"];
+      } else {
+        document.remove("firmware");
+      }
       util::atomic_write(file, lima::emit_document(document));
       m_progress.stage("starting the VM");
       explained([&] { driver.resume(profile, options); });

@@ -157,6 +157,15 @@ YAML::Node render_document(const config::Settings& settings, const config::Profi
   YAML::Node image(YAML::NodeType::Map);
   image["location"] = inputs.image_location;
   image["arch"] = arch;
+  if (inputs.boot && arch == "x86_64") {
+    // Lima copies both files into the instance at its creation and boots them from there.
+    image["kernel"]["location"] = inputs.boot->kernel;
+    image["kernel"]["arch"] = arch;
+    image["kernel"]["cmdline"] = inputs.boot->cmdline;
+    image["initrd"]["location"] = inputs.boot->initrd;
+    image["initrd"]["arch"] = arch;
+    document["firmware"]["legacyBIOS"] = true;
+  }
   YAML::Node images(YAML::NodeType::Sequence);
   images.push_back(image);
   document["images"] = images;

@@ -40,10 +40,12 @@ protected:
   }
 
   process::Result validate(const config::Settings& settings, const config::Profile& profile,
-                           const std::vector<std::string>& host_addresses = {}) {
+                           const std::vector<std::string>& host_addresses = {},
+                           std::optional<DirectBoot> boot = std::nullopt) {
     config::Paths paths(m_dir / "home", m_dir / "colima");
     auto runtime = runtime::make(settings.runtime);
     DocumentInputs inputs{.image_location = (m_dir / "disk.qcow2").string(),
+                          .boot = std::move(boot),
                           .home = m_dir / "home",
                           .data_disk = runtime->uses_data_disk(),
                           .host_addresses = host_addresses};
@@ -118,6 +120,18 @@ TEST_F(Limactl, ValidatesTheRulesThatKeepKubernetesPortsInTheVm) {
   s.kubernetes.port = 6443;
   process::Result result = validate(s, config::Profile::from_name("kube"));
   EXPECT_TRUE(result.ok()) << result.err;
+}
+
+TEST_F(Limactl, ValidatesADirectKernelBootUnderSeaBios) {
+  config::Settings s;
+  s.arch = "x86_64";
+  process::Result result =
+      validate(s, config::Profile::from_name("direct"), {},
+               DirectBoot{(m_dir / "vmlinuz").string(), (m_dir / "initrd.img").string(),
+                          "root=LABEL=cloudimg-rootfs ro console=ttyS0 net.ifnames=0"});
+  EXPECT_TRUE(result.ok()) << result.err;
+  std::string document = util::read_file(m_dir / "colima-direct.yaml").value_or("");
+  EXPECT_NE(document.find("legacyBIOS: true"), std::string::npos) << document;
 }
 
 TEST_F(Limactl, RefusesABrokenDocumentSoTheContractCanFail) {

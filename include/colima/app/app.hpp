@@ -4,6 +4,7 @@
 #include "colima/config/paths.hpp"
 #include "colima/config/profile.hpp"
 #include "colima/config/settings.hpp"
+#include "colima/lima/document.hpp"
 #include "colima/process/runner.hpp"
 #include "colima/runtime/runtime.hpp"
 #include "colima/util/environment.hpp"
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace colima::app {
@@ -223,7 +225,9 @@ private:
   process::Result run_guest_script(const config::Profile& profile,
                                    const runtime::GuestScript& script);
   // The guest disk image for a new VM: --disk-image, the cache, or a fresh build.
-  std::string choose_image(const config::Settings& settings, const std::string& arch);
+  // The disk image (and, for colima's own images, its kernel for a direct boot).
+  std::pair<std::string, std::optional<lima::DirectBoot>>
+  choose_image(const config::Settings& settings, const std::string& arch);
   // The absolute path of --disk-image once qemu-img has read it: a raw or qcow2 image, or with
   // force_disk_image any format (then a warning when warn). Throws UsageError otherwise.
   std::string check_disk_image(const config::Settings& settings, bool warn);

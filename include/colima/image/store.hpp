@@ -49,6 +49,10 @@ struct CachedImage {
 
   std::filesystem::path disk() const { return dir / "disk.qcow2"; }
   std::filesystem::path kernel() const { return dir / "vmlinuz"; }
+  std::filesystem::path initrd() const { return dir / "initrd.img"; }
+  // The kernel's command line of the image's boot loader, for a boot without one (written by
+  // builds since 2026-12-05; older and downloaded images lack it).
+  std::filesystem::path cmdline() const { return dir / "cmdline"; }
 };
 
 // The guest images colima built, under <COLIMA_HOME>/_cache/images/<key>/.

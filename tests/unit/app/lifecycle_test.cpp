@@ -8,6 +8,7 @@
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 namespace colima::app {
 
@@ -26,8 +27,11 @@ protected:
     m_runner.on({"qemu-img", "info"}, process::Result{0, R"({"format": "qcow2"})", ""});
     m_runner.on({"qemu-img", "check"}, process::Result{});
     m_runner.on({"limactl", "start"}, [this](const process::Command& command) {
-      // Lima makes the instance directory with its document.
-      util::atomic_write(m_paths.instance_dir(m_profile) / "lima.yaml", "mounts: []\n");
+      // Lima makes the instance directory with its document when it creates the VM.
+      std::filesystem::path document = m_paths.instance_dir(m_profile) / "lima.yaml";
+      if (!std::filesystem::exists(document)) {
+        util::atomic_write(document, "mounts: []\n");
+      }
       set_status("Running");
       (void)command;
       return process::Result{};
@@ -109,10 +113,43 @@ TEST_F(Lifecycle, StopStopsTheVmByNameAndAResumingStartStartsItByName) {
                                      {"docker", "context", "inspect", "colima-seq"},
                                      {"limactl", "stop", "colima-seq"}}));
   app().start(m_profile, StartRequest{});
-  EXPECT_EQ(commands(), (test::Argvs{{"limactl", "--version"},
-                                     {"limactl", "list", "--json"},
-                                     {"limactl", "start", "--tty=false", "colima-seq"},
-                                     {"limactl", "list", "--json"}}));
+  // After the boot, the mounts of the VM's document are checked in the guest.
+  EXPECT_EQ(
+      commands(),
+      (test::Argvs{{"limactl", "--version"},
+                   {"limactl", "list", "--json"},
+                   {"limactl", "start", "--tty=false", "colima-seq"},
+                   {"limactl", "shell", "--workdir", "/", "colima-seq", "sh", "-c",
+                    "for m; do mountpoint -q \"$m\" || printf '%s\\n' \"$m\"; done", "sh", "HOME"},
+                   {"limactl", "list", "--json"}}));
+}
+
+TEST_F(Lifecycle, AResumingStartKeepsTheDiskKernelAndFirmwareTheVmWasCreatedWith) {
+  app().start(m_profile, StartRequest{});
+  app().stop(m_profile, false);
+  std::filesystem::path document = m_paths.instance_dir(m_profile) / "lima.yaml";
+  util::atomic_write(document, "images:\n"
+                               "- location: /old/disk.qcow2\n"
+                               "  arch: x86_64\n"
+                               "  kernel: {location: /old/vmlinuz, arch: x86_64, cmdline: ro}\n"
+                               "  initrd: {location: /old/initrd.img, arch: x86_64}\n"
+                               "firmware: {legacyBIOS: true}\n"
+                               "mounts: []\n");
+  app().start(m_profile, StartRequest{});
+  YAML::Node resumed = YAML::LoadFile(document.string());
+  EXPECT_EQ(resumed["images"][0]["location"].as<std::string>(), "/old/disk.qcow2");
+  EXPECT_EQ(resumed["images"][0]["kernel"]["location"].as<std::string>(), "/old/vmlinuz");
+  EXPECT_EQ(resumed["images"][0]["initrd"]["location"].as<std::string>(), "/old/initrd.img");
+  EXPECT_TRUE(resumed["firmware"]["legacyBIOS"].as<bool>());
+
+  // A VM made without a firmware section keeps Lima's default (UEFI) for its disk's GRUB.
+  app().stop(m_profile, false);
+  util::atomic_write(document, "images:\n- location: /old/disk.qcow2\n  arch: x86_64\n"
+                               "mounts: []\n");
+  app().start(m_profile, StartRequest{});
+  resumed = YAML::LoadFile(document.string());
+  EXPECT_FALSE(resumed["firmware"]);
+  EXPECT_FALSE(resumed["images"][0]["kernel"]);
 }
 
 TEST_F(Lifecycle, DeleteDeletesTheVmAndKeepsTheDataDisk) {

@@ -41,6 +41,39 @@ TEST(LimaDocument, DefaultSettingsRenderTheGoldenDocument) {
   EXPECT_EQ(rendered, *golden);
 }
 
+TEST(LimaDocument, AnX86ImageWithItsKernelIsBootedDirectlyUnderSeaBiosInsteadOfUefiAndGrub) {
+  DocumentInputs with_kernel = inputs();
+  with_kernel.boot = DirectBoot{"/c/images/x/vmlinuz", "/c/images/x/initrd.img",
+                                "root=LABEL=cloudimg-rootfs ro console=ttyS0 net.ifnames=0"};
+  YAML::Node d = render_document(x86_settings(), config::Profile(), with_kernel);
+  YAML::Node image = d["images"][0];
+  EXPECT_EQ(image["location"].as<std::string>(), with_kernel.image_location);
+  EXPECT_EQ(image["kernel"]["location"].as<std::string>(), "/c/images/x/vmlinuz");
+  EXPECT_EQ(image["kernel"]["arch"].as<std::string>(), "x86_64");
+  EXPECT_EQ(image["kernel"]["cmdline"].as<std::string>(),
+            "root=LABEL=cloudimg-rootfs ro console=ttyS0 net.ifnames=0");
+  EXPECT_EQ(image["initrd"]["location"].as<std::string>(), "/c/images/x/initrd.img");
+  EXPECT_EQ(image["initrd"]["arch"].as<std::string>(), "x86_64");
+  EXPECT_TRUE(d["firmware"]["legacyBIOS"].as<bool>());
+
+  // Without a kernel (the user's --disk-image, an older image) the firmware boots the disk.
+  YAML::Node plain = render_document(x86_settings(), config::Profile(), inputs());
+  EXPECT_FALSE(plain["images"][0]["kernel"]);
+  EXPECT_FALSE(plain["images"][0]["initrd"]);
+  EXPECT_FALSE(plain["firmware"]["legacyBIOS"].as<bool>());
+}
+
+TEST(LimaDocument, AnAarch64GuestKeepsUefiAndGrubEvenWhenItsImageHasAKernel) {
+  config::Settings s;
+  s.arch = "aarch64";
+  DocumentInputs with_kernel = inputs();
+  with_kernel.boot = DirectBoot{"/k", "/i", "root=LABEL=cloudimg-rootfs ro console=ttyAMA0"};
+  YAML::Node d = render_document(s, config::Profile(), with_kernel);
+  EXPECT_FALSE(d["images"][0]["kernel"]);
+  EXPECT_FALSE(d["images"][0]["initrd"]);
+  EXPECT_FALSE(d["firmware"]["legacyBIOS"].as<bool>());
+}
+
 TEST(LimaDocument, ResourcesAndCpuTypeComeFromTheSettings) {
   config::Settings s = x86_settings();
   s.cpu = 4;
