@@ -281,6 +281,10 @@ case ${1:-} in
   boot)
     mount_cidata
     wait_for_address
+    # Lima's boot scripts look disks up by udev's links and partition the new data disk, which
+    # races with udev still probing it: the cidata is found without udev, so this point can
+    # come while udev's coldplug runs (a data disk left unmounted on a loaded host).
+    udevadm settle --timeout=120 || log "udev had not settled after 120 s; the boot goes on"
     LIMA_CIDATA_MNT=$mnt
     export LIMA_CIDATA_MNT
     exec "$mnt/boot.sh"
