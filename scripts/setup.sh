@@ -93,6 +93,8 @@ install_packages() {
   fi
   qemu_major=$(qemu-system-x86_64 --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p')
   [ "${qemu_major:-0}" -ge 10 ] || die "QEMU 10 is needed, found $(qemu-system-x86_64 --version | head -1)"
+  # The incus client (6.0, as in Debian 13) for the incus runtime's host remote.
+  apt_install -t bookworm-backports -- incus-client
 }
 
 find_go() {
