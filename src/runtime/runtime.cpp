@@ -6,6 +6,7 @@
 #include "colima/util/templates.hpp"
 #include "containerd.hpp"
 #include "docker.hpp"
+#include "incus.hpp"
 #include "shipped_script.hpp"
 
 #include <fmt/format.h>
@@ -40,9 +41,12 @@ std::unique_ptr<Runtime> make(std::string_view name) {
   if (name == "containerd") {
     return std::make_unique<ContainerdRuntime>();
   }
-  throw UsageError(
-      fmt::format("runtime '{}' is not available in this build{}", name,
-                  util::did_you_mean(std::string(name), {"docker", "containerd", "none"})));
+  if (name == "incus") {
+    return std::make_unique<IncusRuntime>();
+  }
+  throw UsageError(fmt::format(
+      "runtime '{}' is not available in this build{}", name,
+      util::did_you_mean(std::string(name), {"docker", "containerd", "incus", "none"})));
 }
 
 std::string script_stdin(const GuestScript& script) {

@@ -4,7 +4,7 @@
 # mkfs.ext4 -d turns it into an ext4 image, and a GPT disk gets a GRUB EFI boot loader and that
 # root. colima ships this script and runs it with values as arguments, never as code.
 #
-# Usage: build-image.sh --arch x86_64|aarch64 --runtime docker|containerd|none --suite SUITE
+# Usage: build-image.sh --arch x86_64|aarch64 --runtime docker|containerd|incus|none --suite SUITE
 #                       --mirror URI --output DIR [--size-gib N] [--extra-packages "A B"]
 #                       [--overlay DIR] [--init colima --guest-init FILE | --init cloud-init]
 # --overlay names a directory tree copied into the root file system (programs Debian does not
@@ -144,6 +144,8 @@ CFG
   case "$COLIMA_IMAGE_RUNTIME" in
     docker) chroot "$root" systemctl disable docker.service docker.socket containerd.service >/dev/null 2>&1 ;;
     containerd) chroot "$root" systemctl disable containerd.service >/dev/null 2>&1 ;;
+    incus) chroot "$root" systemctl disable incus.service incus.socket incus-startup.service \
+      incus-user.service incus-user.socket >/dev/null 2>&1 ;;
   esac
   chroot "$root" dpkg-query -W -f '${Package}\t${Version}\n' >"$work/packages.tsv"
   local kernel
@@ -224,7 +226,7 @@ case "$arch" in
   aarch64) debian_arch=arm64 ;;
   *) die "invalid --arch '$arch' (valid: x86_64, aarch64)" ;;
 esac
-case "$runtime" in docker | containerd | none) ;; *) die "invalid --runtime '$runtime'" ;; esac
+case "$runtime" in docker | containerd | incus | none) ;; *) die "invalid --runtime '$runtime'" ;; esac
 [[ "$suite" =~ ^[a-z]+$ ]] || die "invalid --suite '$suite'"
 [ -n "$mirror" ] || die "--mirror is required"
 [ -d "$output" ] || die "--output '$output' is not a directory"
@@ -268,6 +270,9 @@ case "$runtime" in
   docker) packages+=(docker.io docker-cli containerd runc docker-buildx tini qemu-user-static
     containernetworking-plugins) ;;
   containerd) packages+=(containerd runc containernetworking-plugins qemu-user-static) ;;
+  # The container daemon alone (incus would add QEMU for VMs, which need KVM in the guest); the
+  # bridge's DHCP and DNS (a recommendation, which mmdebstrap leaves out); the pool's file system.
+  incus) packages+=(incus-base incus-client dnsmasq-base btrfs-progs) ;;
 esac
 # shellcheck disable=SC2206
 [ -n "$extra" ] && packages+=($extra)

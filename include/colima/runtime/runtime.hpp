@@ -82,7 +82,7 @@ public:
 // end the quoting, and any byte survives), then the script's text.
 std::string script_stdin(const GuestScript& script);
 
-// The runtime of a name (docker, containerd, none). Throws UsageError for any other name.
+// The runtime of a name (docker, containerd, incus, none). Throws UsageError for any other name.
 std::unique_ptr<Runtime> make(std::string_view name);
 
 } // namespace colima::runtime

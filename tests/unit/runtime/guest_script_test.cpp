@@ -194,4 +194,50 @@ if kill "$stranger"; then echo "stranger left alone"; fi
                    "stranger left alone\n");
 }
 
+// A fake incus client that logs its arguments, keeps the preseed it is given and knows the
+// bridge once that preseed ran.
+constexpr const char* k_fake_incus = R"SH(#!/bin/sh
+log=${0%/bin/incus}/incus.log
+printf '%s\n' "$*" >>"$log"
+case "$*" in
+  "network show incusbr0") [ -e "${0%/bin/incus}/bridge" ] ;;
+  "admin init --preseed") cat >"${0%/bin/incus}/preseed" && : >"${0%/bin/incus}/bridge" ;;
+  *) exit 0 ;;
+esac
+)SH";
+
+TEST_F(GuestScriptRun, IncusScriptPreseedsOnlyAFirstStartAndGrowsThePoolEveryBoot) {
+  util::atomic_write(m_dir.path() / "bin/incus", k_fake_incus, fs::perms(0755));
+  config::Settings settings;
+  settings.disk = 80;
+  auto script = make("incus")->provision(settings, GuestContext{.data_mount = ""});
+  ASSERT_TRUE(script);
+  process::Result first = run(*script);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(util::read_file(m_dir.path() / "preseed"), script->inputs.at("preseed"))
+      << "the preseed reaches incus with its exact bytes";
+  EXPECT_EQ(written("etc/systemd/system/incus.socket.d/colima.conf"),
+            "[Socket]\nSocketUser=root\n");
+  process::Result second = run(*script);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(written("etc/subuid"), "root:1000000:1000000000\n") << "once, however many boots";
+  EXPECT_EQ(written("etc/subgid"), "root:1000000:1000000000\n");
+  EXPECT_EQ(util::read_file(m_dir.path() / "incus.log"),
+            "info\nnetwork show incusbr0\nadmin init --preseed\nstorage set default size=80GiB\n"
+            "info\nnetwork show incusbr0\nstorage set default size=80GiB\n");
+}
+
+TEST_F(GuestScriptRun, IncusScriptSaysWhyWhenThePreseedIsRefused) {
+  util::atomic_write(m_dir.path() / "bin/incus",
+                     "#!/bin/sh\ncase \"$*\" in\n  \"admin init --preseed\") echo 'Error: "
+                     "Failed to create storage pool' >&2; exit 1 ;;\n  \"network show "
+                     "incusbr0\") exit 1 ;;\nesac\n",
+                     fs::perms(0755));
+  auto script = make("incus")->provision(config::Settings{}, GuestContext{.data_mount = ""});
+  ASSERT_TRUE(script);
+  process::Result r = run(*script);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "incus admin init --preseed failed: Error: Failed to create storage pool\n");
+}
+
 } // namespace colima::runtime
