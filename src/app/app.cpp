@@ -95,6 +95,8 @@ void App::start(const config::Profile& profile, const StartRequest& request) {
   }
   refuse_changes_to_running(profile, settings);
   util::FileLock lock = lock_profile(profile, "start");
+  refuse_foreign_data_disk(profile, settings.runtime);
+  check_runtime_host(profile, settings);
   make_private(m_paths.colima_home());
   make_private(m_paths.profile_dir(profile));
   adopt_kept_data_disk(profile, settings);

@@ -56,6 +56,9 @@ void App::clone(const config::Profile& from, const config::Profile& to) {
     if (driver.data_disk_exists(from) && !driver.data_disk_exists(to)) {
       m_progress.stage("copying the container data disk");
       driver.import_data_disk(to, driver.data_disk_file(from));
+      if (auto runtime = driver.data_disk_runtime(from)) {
+        driver.set_data_disk_runtime(to, *runtime);
+      }
     }
   } catch (const Error&) {
     // Half a clone is no profile: remove what was made, leave the source as it was.

@@ -97,9 +97,10 @@ void App::build_image(const std::string& arch, const std::string& runtime,
   if (normal.empty()) {
     throw UsageError(fmt::format("invalid architecture '{}' (valid: x86_64, aarch64, host)", arch));
   }
-  if (runtime != "docker" && runtime != "containerd" && runtime != "none") {
-    throw UsageError(fmt::format("invalid runtime '{}'{}", runtime,
-                                 util::did_you_mean(runtime, {"docker", "containerd", "none"})));
+  if (runtime != "docker" && runtime != "containerd" && runtime != "incus" && runtime != "none") {
+    throw UsageError(
+        fmt::format("invalid runtime '{}'{}", runtime,
+                    util::did_you_mean(runtime, {"docker", "containerd", "incus", "none"})));
   }
   image::Store store(m_paths.cache_dir() / "images");
   image::Builder builder(m_runner, store, m_progress, m_environment);

@@ -64,6 +64,9 @@ void App::provision_runtime(const config::Profile& profile, const config::Settin
   if (runtime->has_docker_context()) {
     connect_docker(profile, settings);
   }
+  if (runtime->name() == "incus") {
+    connect_incus(profile, settings);
+  }
 }
 
 void App::run_provision_scripts(const config::Profile& profile, const config::Settings& settings,

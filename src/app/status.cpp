@@ -48,6 +48,9 @@ nlohmann::ordered_json Status::to_json() const {
   if (!buildkitd_socket.empty()) {
     json["buildkitd_socket"] = buildkitd_socket;
   }
+  if (!incus_socket.empty()) {
+    json["incus_socket"] = incus_socket;
+  }
   json["kubernetes"] = kubernetes;
   json["cpu"] = cpu;
   json["memory"] = memory;
@@ -108,7 +111,8 @@ std::optional<Status> App::status(const config::Profile& profile) {
     fs::path dir = m_paths.profile_dir(profile);
     std::map<std::string, std::string*> fields = {{"docker_socket", &status.docker_socket},
                                                   {"containerd_socket", &status.containerd_socket},
-                                                  {"buildkitd_socket", &status.buildkitd_socket}};
+                                                  {"buildkitd_socket", &status.buildkitd_socket},
+                                                  {"incus_socket", &status.incus_socket}};
     try {
       for (const auto& socket : runtime::make(s.runtime)->sockets()) {
         if (auto field = fields.find(socket.status_key); field != fields.end()) {
@@ -217,6 +221,14 @@ std::string App::version_details(const config::Profile& profile) {
                      {}, std::chrono::seconds(30));
     if (nerdctl.ok()) {
       out += util::trim(nerdctl.out) + "\n";
+    }
+  }
+  if (current->runtime == "incus") {
+    // The client's and the server's versions through the profile's remote, as upstream prints.
+    process::Result incus =
+        m_runner.run(process::Command{.argv = {"incus", "version", profile.id() + ":"}});
+    if (incus.ok()) {
+      out += util::trim(incus.out) + "\n";
     }
   }
   KubernetesLayer kubernetes(m_runner, m_environment, m_paths, m_progress);

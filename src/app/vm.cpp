@@ -172,6 +172,28 @@ void warn_unmounted(lima::Driver& driver, const config::Profile& profile,
 
 } // namespace
 
+// incus keeps the whole of /var/lib/incus on the data disk, docker and containerd their
+// engines' directories: a disk serves one kind or the other, never both.
+void App::refuse_foreign_data_disk(const config::Profile& profile, const std::string& runtime) {
+  if (!runtime::make(runtime)->uses_data_disk() || vm_exists(profile)) {
+    return;
+  }
+  lima::Driver driver(m_runner, m_paths);
+  std::error_code error;
+  if (!fs::exists(driver.data_disk_file(profile), error) || driver.data_disk_unformatted(profile)) {
+    return;
+  }
+  std::string owner = driver.data_disk_runtime(profile).value_or("docker");
+  if ((owner == "incus") == (runtime == "incus")) {
+    return;
+  }
+  throw UsageError(fmt::format(
+      "the data disk of {} holds the data of the '{}' runtime, which the '{}' runtime cannot use: "
+      "start it with '--runtime {}', or delete that disk and its data first with 'colima delete "
+      "--data{}'",
+      profile.display_name(), owner, runtime, owner, profile_argument(profile)));
+}
+
 void App::adopt_kept_data_disk(const config::Profile& profile, config::Settings& settings) {
   if (!runtime::make(settings.runtime)->uses_data_disk()) {
     return;
@@ -366,6 +388,9 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
   if (inputs.format_data_disk) {
     driver.data_disk_formatted(profile);
   }
+  if (data_disk) {
+    driver.set_data_disk_runtime(profile, settings.runtime);
+  }
   add_host_addresses(driver, profile, inputs.host_addresses);
   warn_unmounted(driver, profile, instance_dir / "lima.yaml", m_progress);
   config::save_settings(m_paths.state_file(profile), settings);
@@ -395,6 +420,7 @@ void App::stop_vm(const config::Profile& profile, bool force) {
     KubernetesLayer(m_runner, m_environment, m_paths, m_progress).stop(profile);
   }
   disconnect_docker(profile);
+  disconnect_incus(profile);
   driver.stop(profile, force);
   m_progress.info("done");
 }
@@ -434,6 +460,7 @@ void App::remove(const config::Profile& profile, bool data) {
   if (instance) {
     m_progress.stage("deleting " + profile.display_name());
     disconnect_docker(profile);
+    disconnect_incus(profile);
     driver.remove(profile);
   } else if (!data) {
     m_progress.info(profile.display_name() + " does not exist");

@@ -54,6 +54,9 @@ void print_status(const app::Status& s, bool extended, util::Progress& progress)
   if (!s.buildkitd_socket.empty()) {
     progress.info("buildkitd socket: " + s.buildkitd_socket);
   }
+  if (!s.incus_socket.empty()) {
+    progress.info("incus socket: " + s.incus_socket);
+  }
   if (extended) {
     progress.info(fmt::format("cpu: {}", s.cpu));
     progress.info("mem: " + gib(s.memory));

@@ -168,7 +168,9 @@ void add_other_commands(CLI::App& root, Invocation& invocation) {
     auto runtime = std::make_shared<std::string>("docker");
     auto suite = std::make_shared<std::string>();
     build->add_option("-a,--arch", *arch, "architecture (aarch64, x86_64)")->capture_default_str();
-    build->add_option("-r,--runtime", *runtime, "container runtime (docker, containerd, none)")
+    build
+        ->add_option("-r,--runtime", *runtime,
+                     "container runtime (docker, containerd, incus, none)")
         ->capture_default_str();
     build->add_option("--suite", *suite, "Debian suite (default: $COLIMA_IMAGE_SUITE or trixie)");
     invocation.on_run(build, [arch, runtime, suite, &invocation] {

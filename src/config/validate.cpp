@@ -118,10 +118,6 @@ void validate(const Settings& s) {
   }
   check_choice("runtime", s.runtime, known_runtimes());
   check_kubernetes(s);
-  if (s.runtime == "incus") {
-    throw NotImplementedError("runtime 'incus' is not available in this build yet: use 'docker', "
-                              "'containerd' or 'none'");
-  }
   if (s.vm_type == "vz" || s.vm_type == "krunkit") {
     refuse(fmt::format("vm type '{}' is only available on macOS: use 'qemu' on Linux", s.vm_type));
   }

@@ -4,6 +4,7 @@
 #include "colima/lima/stale_state.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
+#include "colima/util/strings.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -135,6 +136,8 @@ bool Driver::data_disk_exists(const config::Profile& profile) {
 namespace {
 // Beside a data disk that no guest has formatted yet (removed with the disk).
 constexpr const char* k_unformatted_marker = "colima-unformatted";
+// Beside a data disk: the runtime whose data it holds.
+constexpr const char* k_runtime_marker = "colima-runtime";
 } // namespace
 
 void Driver::create_data_disk(const config::Profile& profile, int gib) {
@@ -172,6 +175,18 @@ bool Driver::data_disk_unformatted(const config::Profile& profile) const {
 void Driver::data_disk_formatted(const config::Profile& profile) {
   std::error_code error;
   std::filesystem::remove(data_disk_file(profile).parent_path() / k_unformatted_marker, error);
+}
+
+std::optional<std::string> Driver::data_disk_runtime(const config::Profile& profile) const {
+  auto text = util::read_file(data_disk_file(profile).parent_path() / k_runtime_marker);
+  if (!text || util::trim(*text).empty()) {
+    return std::nullopt;
+  }
+  return util::trim(*text);
+}
+
+void Driver::set_data_disk_runtime(const config::Profile& profile, const std::string& runtime) {
+  util::atomic_write(data_disk_file(profile).parent_path() / k_runtime_marker, runtime + "\n");
 }
 
 void Driver::resize_data_disk(const config::Profile& profile, int gib) {

@@ -49,6 +49,7 @@ struct Status {
   std::string docker_socket;
   std::string containerd_socket;
   std::string buildkitd_socket;
+  std::string incus_socket;
   bool kubernetes = false;
   int cpu = 0;
   std::int64_t memory = 0;
@@ -204,6 +205,12 @@ private:
   // settings.disk sets settings.disk (disks never shrink), so that the settings and status tell
   // the truth; a smaller one is grown by boot.
   void adopt_kept_data_disk(const config::Profile& profile, config::Settings& settings);
+  // For a VM about to be created on a data disk that `delete` kept: refuses (UsageError) a
+  // runtime that cannot use the data the disk holds (incus's, or docker's and containerd's).
+  void refuse_foreign_data_disk(const config::Profile& profile, const std::string& runtime);
+  // What the runtime needs of the host, checked before anything is written: for incus, the
+  // incus client, and no remote of the profile's name that the user made.
+  void check_runtime_host(const config::Profile& profile, const config::Settings& settings);
   // Boots the VM, provisions its runtime, connects the host and writes the SSH config.
   void bring_up(const config::Profile& profile, const config::Settings& settings);
   // Boots the VM of a profile with the given settings: creates it or resumes it. Returns false
@@ -238,6 +245,11 @@ private:
   void connect_docker(const config::Profile& profile, const config::Settings& settings);
   // Removes the profile's docker context, restoring the context that was current before.
   void disconnect_docker(const config::Profile& profile);
+  // Connects the host's incus client to the profile's incus: waits for the server to answer
+  // through the forwarded socket, adds the remote and, with auto_activate, makes it current.
+  void connect_incus(const config::Profile& profile, const config::Settings& settings);
+  // Removes the profile's incus remote, making the one current before (or `local`) current.
+  void disconnect_incus(const config::Profile& profile);
   // Writes <COLIMA_HOME>/ssh_config for the running VMs; with include_in_user_config, adds an
   // Include of it to ~/.ssh/config once.
   void write_ssh_config(bool include_in_user_config);

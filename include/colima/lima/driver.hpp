@@ -66,6 +66,11 @@ public:
   bool data_disk_unformatted(const config::Profile& profile) const;
   // After a boot with a formatting Lima document: the data disk has its file system.
   void data_disk_formatted(const config::Profile& profile);
+  // The runtime whose data the data disk holds (a file beside it, written after each boot that
+  // used it); nullopt when none was recorded (a disk of a colima before incus: docker's or
+  // containerd's).
+  std::optional<std::string> data_disk_runtime(const config::Profile& profile) const;
+  void set_data_disk_runtime(const config::Profile& profile, const std::string& runtime);
   // `limactl disk resize <id> --size <gib>GiB` (grows only).
   void resize_data_disk(const config::Profile& profile, int gib);
   // `limactl disk delete --force <id>`.

@@ -26,12 +26,6 @@ public:
   explicit UsageError(const std::string& message) : Error(message, 2) {}
 };
 
-// A capability of upstream Colima that this build does not have yet: exit status 3.
-class NotImplementedError : public Error {
-public:
-  explicit NotImplementedError(const std::string& message) : Error(message, 3) {}
-};
-
 // Ends colima with a given exit status and no message (e.g. `colima ssh` passing on the
 // remote command's status, `colima status` saying the VM is stopped).
 class ExitStatus : public Error {

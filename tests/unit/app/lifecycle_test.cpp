@@ -2,12 +2,14 @@
 // order, as ninja's tests pin command lines: a command added, dropped or reordered fails here.
 #include "colima/app/app.hpp"
 #include "colima/config/settings_file.hpp"
+#include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
 #include "fake_runner.hpp"
 #include "progress.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 namespace colima::app {
@@ -172,6 +174,114 @@ TEST_F(Lifecycle, DeleteWithDataAlsoDeletesTheDataDisk) {
                                      {"limactl", "delete", "--force", "colima-seq"},
                                      {"limactl", "disk", "list", "--json", "colima-seq"},
                                      {"limactl", "disk", "delete", "--force", "colima-seq"}}));
+}
+
+TEST_F(Lifecycle, AKeptDataDiskOfIncusIsRefusedToDockerWithTheRemedyAndNothingChanged) {
+  util::atomic_write(m_paths.lima_home() / "_disks" / "colima-seq" / "datadisk", "disk");
+  util::atomic_write(m_paths.lima_home() / "_disks" / "colima-seq" / "colima-runtime", "incus\n");
+  config::Settings settings;
+  settings.runtime = "docker";
+  settings.disk_image = (m_home.path() / "image.qcow2").string();
+  config::save_settings(m_paths.settings_file(m_profile), settings);
+  std::string before = util::read_file(m_paths.settings_file(m_profile)).value_or("");
+  StartRequest request;
+  request.save_config = true;
+  try {
+    app().start(m_profile, request);
+    FAIL() << "no error";
+  } catch (const UsageError& error) {
+    EXPECT_STREQ(error.what(),
+                 "the data disk of colima [profile=seq] holds the data of the 'incus' runtime, "
+                 "which the 'docker' runtime cannot use: start it with '--runtime incus', or "
+                 "delete that disk and its data first with 'colima delete --data seq'");
+  }
+  for (const auto& argv : commands()) {
+    EXPECT_NE(argv[0], "limactl") << "nothing run but the disk image's check";
+  }
+  EXPECT_EQ(util::read_file(m_paths.settings_file(m_profile)), before);
+}
+
+// A fake host incus client: its remotes, and the default one.
+class FakeIncusClient {
+public:
+  explicit FakeIncusClient(test::FakeRunner& runner) {
+    runner.on({"incus", "--version"}, process::Result{0, "6.0.4\n", ""});
+    runner.on({"incus", "info"}, process::Result{});
+    runner.on({"incus", "remote", "list"}, [this](const process::Command&) {
+      nlohmann::json list = nlohmann::json::object();
+      for (const auto& [name, address] : remotes) {
+        list[name] = {{"Addr", address}, {"Protocol", "incus"}};
+      }
+      return process::Result{0, list.dump() + "\n", ""};
+    });
+    runner.on({"incus", "remote", "get-default"}, [this](const process::Command&) {
+      return process::Result{0, current + "\n", ""};
+    });
+    runner.on({"incus", "remote", "add"}, [this](const process::Command& command) {
+      remotes[command.argv[3]] = command.argv[4];
+      return process::Result{};
+    });
+    runner.on({"incus", "remote", "switch"}, [this](const process::Command& command) {
+      current = command.argv[3];
+      return process::Result{};
+    });
+    runner.on({"incus", "remote", "remove"}, [this](const process::Command& command) {
+      remotes.erase(command.argv[3]);
+      return process::Result{};
+    });
+  }
+
+  std::map<std::string, std::string> remotes = {{"local", "unix://"},
+                                                {"mine", "https://incus.example:8443"}};
+  std::string current = "mine";
+};
+
+TEST_F(Lifecycle, AnIncusStartMakesItsRemoteCurrentAndStopPutsTheUsersBack) {
+  config::Settings settings;
+  settings.runtime = "incus";
+  settings.disk_image = (m_home.path() / "image.qcow2").string();
+  config::save_settings(m_paths.settings_file(m_profile), settings);
+  FakeIncusClient incus(m_runner);
+  app().start(m_profile, StartRequest{});
+  std::string socket = "unix://" + (m_paths.profile_dir(m_profile) / "incus.sock").string();
+  EXPECT_EQ(incus.remotes.at("colima-seq"), socket);
+  EXPECT_EQ(incus.current, "colima-seq");
+  EXPECT_EQ(util::read_file(m_paths.lima_home() / "_disks" / "colima-seq" / "colima-runtime"),
+            "incus\n")
+      << "the data disk says whose data it holds";
+  app().stop(m_profile, false);
+  EXPECT_FALSE(incus.remotes.contains("colima-seq"));
+  EXPECT_EQ(incus.current, "mine") << "the default the user had before";
+  EXPECT_TRUE(incus.remotes.contains("mine"));
+}
+
+TEST_F(Lifecycle, AnIncusStartWithoutTheClientOrOverAUsersRemoteIsRefusedBeforeItBoots) {
+  config::Settings settings;
+  settings.runtime = "incus";
+  settings.disk_image = (m_home.path() / "image.qcow2").string();
+  config::save_settings(m_paths.settings_file(m_profile), settings);
+  m_runner.on({"incus"}, process::Result{127, "", "incus: not found"});
+  try {
+    app().start(m_profile, StartRequest{});
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_TRUE(std::string(error.what()).starts_with("dependency check failed for incus"))
+        << error.what();
+  }
+  FakeIncusClient incus(m_runner);
+  incus.remotes["colima-seq"] = "https://other.example:8443";
+  try {
+    app().start(m_profile, StartRequest{});
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_TRUE(std::string(error.what()).starts_with("incus remote 'colima-seq' already exists"))
+        << error.what();
+  }
+  for (const auto& argv : commands()) {
+    EXPECT_TRUE(argv[0] != "limactl" || argv[1] == "--version") << "no VM was made";
+  }
+  EXPECT_EQ(incus.remotes.at("colima-seq"), "https://other.example:8443");
+  EXPECT_EQ(incus.current, "mine");
 }
 
 } // namespace colima::app
