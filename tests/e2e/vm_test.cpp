@@ -43,7 +43,7 @@ public:
     // path; the aarch64 suite runs last.
     std::string script;
     for (const auto& [arch, runtime] : std::vector<std::pair<std::string, std::string>>{
-             {"aarch64", "docker"}, {"x86_64", "containerd"}}) {
+             {"aarch64", "docker"}, {"x86_64", "containerd"}, {"x86_64", "incus"}}) {
       if (!store.find(image::ImageSpec{"trixie", arch, runtime}, image::recipe_id(runtime))) {
         script += fmt::format("\"$0\" image build --arch {} --runtime {} & ", arch, runtime);
       }
