@@ -4,7 +4,8 @@
 // `incus exec` passing output and exit status, two containers reaching each other over the
 // bridge, the instance kept across `colima stop` + `start` (the pool grown with the disk) and
 // `colima delete` (without --data) + `start`, a disk of incus's refused to another runtime, and
-// `delete --data` removing it, the host's remotes as they were. One profile, `inc`; runs after containerd_test.cpp.
+// `delete --data` removing it, the host's remotes as they were. One profile, `inc`; runs after
+// containerd_test.cpp.
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 #include "vm_test.hpp"
