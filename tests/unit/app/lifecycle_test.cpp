@@ -21,10 +21,7 @@ protected:
   void SetUp() override {
     m_paths = config::Paths(m_home.path(), m_home.path() / ".config" / "colima");
     util::atomic_write(m_home.path() / "image.qcow2", "image");
-    config::Settings settings;
-    settings.runtime = "none";
-    settings.disk_image = (m_home.path() / "image.qcow2").string();
-    config::save_settings(m_paths.settings_file(m_profile), settings);
+    save_runtime("none");
     m_runner.on({"limactl", "--version"}, process::Result{0, "limactl version 2.2.0\n", ""});
     m_runner.on({"qemu-img", "info"}, process::Result{0, R"({"format": "qcow2"})", ""});
     m_runner.on({"qemu-img", "check"}, process::Result{});
@@ -52,6 +49,14 @@ protected:
     m_runner.on({"docker", "context", "inspect"}, process::Result{1, "", "not found"});
     m_runner.on({"limactl", "shell"}, process::Result{});
     set_status("");
+  }
+
+  // Saves the profile's settings: the runtime, on the test's disk image.
+  void save_runtime(const std::string& runtime) {
+    config::Settings settings;
+    settings.runtime = runtime;
+    settings.disk_image = (m_home.path() / "image.qcow2").string();
+    config::save_settings(m_paths.settings_file(m_profile), settings);
   }
 
   void set_status(const std::string& status) {
@@ -179,10 +184,7 @@ TEST_F(Lifecycle, DeleteWithDataAlsoDeletesTheDataDisk) {
 TEST_F(Lifecycle, AKeptDataDiskOfIncusIsRefusedToDockerWithTheRemedyAndNothingChanged) {
   util::atomic_write(m_paths.lima_home() / "_disks" / "colima-seq" / "datadisk", "disk");
   util::atomic_write(m_paths.lima_home() / "_disks" / "colima-seq" / "colima-runtime", "incus\n");
-  config::Settings settings;
-  settings.runtime = "docker";
-  settings.disk_image = (m_home.path() / "image.qcow2").string();
-  config::save_settings(m_paths.settings_file(m_profile), settings);
+  save_runtime("docker");
   std::string before = util::read_file(m_paths.settings_file(m_profile)).value_or("");
   StartRequest request;
   request.save_config = true;
@@ -237,10 +239,7 @@ public:
 };
 
 TEST_F(Lifecycle, AnIncusStartMakesItsRemoteCurrentAndStopPutsTheUsersBack) {
-  config::Settings settings;
-  settings.runtime = "incus";
-  settings.disk_image = (m_home.path() / "image.qcow2").string();
-  config::save_settings(m_paths.settings_file(m_profile), settings);
+  save_runtime("incus");
   FakeIncusClient incus(m_runner);
   app().start(m_profile, StartRequest{});
   std::string socket = "unix://" + (m_paths.profile_dir(m_profile) / "incus.sock").string();
@@ -256,10 +255,7 @@ TEST_F(Lifecycle, AnIncusStartMakesItsRemoteCurrentAndStopPutsTheUsersBack) {
 }
 
 TEST_F(Lifecycle, AnIncusStartWithoutTheClientOrOverAUsersRemoteIsRefusedBeforeItBoots) {
-  config::Settings settings;
-  settings.runtime = "incus";
-  settings.disk_image = (m_home.path() / "image.qcow2").string();
-  config::save_settings(m_paths.settings_file(m_profile), settings);
+  save_runtime("incus");
   m_runner.on({"incus"}, process::Result{127, "", "incus: not found"});
   try {
     app().start(m_profile, StartRequest{});
