@@ -174,14 +174,8 @@ std::vector<std::string> App::editor_argv(const std::string& editor) const {
   }
   if (chosen.empty()) {
     for (const char* candidate : {"vim", "nano", "vi"}) {
-      auto path = m_environment.get_non_empty("PATH").value_or("/usr/bin:/bin");
-      for (const auto& dir : util::split(path, ':')) {
-        if (!dir.empty() && ::access((fs::path(dir) / candidate).c_str(), X_OK) == 0) {
-          chosen = candidate;
-          break;
-        }
-      }
-      if (!chosen.empty()) {
+      if (m_environment.find_program(candidate)) {
+        chosen = candidate;
         break;
       }
     }

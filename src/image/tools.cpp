@@ -32,10 +32,8 @@ fs::path find_go(const util::Environment& environment) {
     }
     return *go;
   }
-  for (const auto& dir : util::split(environment.get("PATH").value_or(""), ':')) {
-    if (!dir.empty() && executable(fs::path(dir) / "go")) {
-      return fs::path(dir) / "go";
-    }
+  if (auto go = environment.find_program("go")) {
+    return *go;
   }
   if (executable("/usr/local/go/bin/go")) {
     return "/usr/local/go/bin/go";

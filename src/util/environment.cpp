@@ -1,5 +1,7 @@
 #include "colima/util/environment.hpp"
 
+#include "colima/util/strings.hpp"
+
 #include <unistd.h>
 
 extern char** environ;
@@ -36,6 +38,21 @@ std::optional<std::string> Environment::get_non_empty(std::string_view name) con
     return std::nullopt;
   }
   return value;
+}
+
+std::optional<std::filesystem::path> Environment::find_program(std::string_view name) const {
+  for (const auto& dir : split(get_non_empty("PATH").value_or("/usr/bin:/bin"), ':')) {
+    if (dir.empty()) {
+      continue;
+    }
+    std::filesystem::path candidate = std::filesystem::path(dir) / name;
+    std::error_code error;
+    if (std::filesystem::is_regular_file(candidate, error) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return std::nullopt;
 }
 
 void Environment::set(const std::string& name, const std::string& value) {

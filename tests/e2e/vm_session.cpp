@@ -3,9 +3,13 @@
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <fstream>
 #include <unistd.h>
 
 namespace colima::e2e {
@@ -16,6 +20,55 @@ namespace {
 std::string cache_dir() {
   const char* cache = std::getenv("COLIMA_E2E_CACHE");
   return cache != nullptr && *cache != '\0' ? cache : "/var/tmp/colima-e2e-cache";
+}
+
+// The last lines of a file, for the test log.
+std::string tail(const fs::path& file, std::size_t lines) {
+  std::ifstream in(file);
+  std::vector<std::string> kept;
+  for (std::string line; std::getline(in, line);) {
+    kept.push_back(line);
+    if (kept.size() > lines) {
+      kept.erase(kept.begin());
+    }
+  }
+  std::string out;
+  for (const auto& line : kept) {
+    out += "    " + line + "\n";
+  }
+  return out;
+}
+
+// When a test failed, Lima's logs of every VM the session made (the host agent's, QEMU's, the
+// guest's serial console) outlive the HOME: copied under the cache's failed-logs/ and the tail
+// of each host agent log printed, so that a VM that never came up can be diagnosed afterwards.
+void keep_lima_logs(const fs::path& home) {
+  fs::path lima = home / ".colima" / "_lima";
+  std::error_code error;
+  if (::testing::UnitTest::GetInstance()->failed_test_count() == 0 ||
+      !fs::is_directory(lima, error)) {
+    return;
+  }
+  fs::path kept = fs::path(cache_dir()) / "failed-logs" /
+                  (std::to_string(std::time(nullptr)) + "-" + home.filename().string());
+  for (const auto& instance : fs::directory_iterator(lima, error)) {
+    if (!instance.is_directory() || instance.path().filename().string().starts_with("_")) {
+      continue;
+    }
+    for (const auto& file : fs::directory_iterator(instance.path(), error)) {
+      std::string name = file.path().filename().string();
+      if (!name.ends_with(".log")) {
+        continue;
+      }
+      fs::path target = kept / instance.path().filename() / name;
+      fs::create_directories(target.parent_path(), error);
+      fs::copy_file(file.path(), target, fs::copy_options::overwrite_existing, error);
+      if (name == "ha.stderr.log" || name.starts_with("serial")) {
+        std::fprintf(stderr, "e2e: %s, last lines:\n%s", target.c_str(),
+                     tail(file.path(), 15).c_str());
+      }
+    }
+  }
 }
 } // namespace
 
@@ -51,6 +104,7 @@ std::filesystem::path VmSession::cache() {
 }
 
 VmSession::~VmSession() {
+  keep_lima_logs(m_home);
   // Every profile a suite made, even when it failed half way: no VM outlives the session.
   process::Result list = colima({"list", "--json"});
   for (const auto& line : util::split(list.out, '\n')) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +23,10 @@ public:
 
   // The value of a variable when it is set and not empty.
   std::optional<std::string> get_non_empty(std::string_view name) const;
+
+  // The first executable regular file called name in a directory of PATH (/usr/bin:/bin
+  // when PATH is unset or empty), or nullopt.
+  std::optional<std::filesystem::path> find_program(std::string_view name) const;
 
   // Sets a variable (for tests and derived environments).
   void set(const std::string& name, const std::string& value);
