@@ -43,8 +43,12 @@ std::string tail(const fs::path& file, std::size_t lines) {
 // guest's serial console) outlive the HOME: copied under the cache's failed-logs/ and the tail
 // of each host agent log printed, so that a VM that never came up can be diagnosed afterwards.
 void keep_lima_logs(const fs::path& home) {
-  fs::path lima = home / ".colima" / "_lima";
+  // colima's home is ~/.colima, or $XDG_CONFIG_HOME/colima (~/.config/colima) when that exists.
   std::error_code error;
+  fs::path lima = home / ".config" / "colima" / "_lima";
+  if (!fs::is_directory(lima, error)) {
+    lima = home / ".colima" / "_lima";
+  }
   if (::testing::UnitTest::GetInstance()->failed_test_count() == 0 ||
       !fs::is_directory(lima, error)) {
     return;
