@@ -1,5 +1,7 @@
 #include "vm_session.hpp"
 
+#include "colima/config/paths.hpp"
+#include "colima/util/environment.hpp"
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 
@@ -43,12 +45,13 @@ std::string tail(const fs::path& file, std::size_t lines) {
 // guest's serial console) outlive the HOME: copied under the cache's failed-logs/ and the tail
 // of each host agent log printed, so that a VM that never came up can be diagnosed afterwards.
 void keep_lima_logs(const fs::path& home) {
-  // colima's home is ~/.colima, or $XDG_CONFIG_HOME/colima (~/.config/colima) when that exists.
+  // Where the session's colima keeps Lima's instances: its HOME, without COLIMA_HOME or
+  // XDG_CONFIG_HOME (VmSession::colima unsets them).
+  fs::path lima =
+      config::Paths::resolve(
+          util::Environment(std::map<std::string, std::string>{{"HOME", home.string()}}))
+          .lima_home();
   std::error_code error;
-  fs::path lima = home / ".config" / "colima" / "_lima";
-  if (!fs::is_directory(lima, error)) {
-    lima = home / ".colima" / "_lima";
-  }
   if (::testing::UnitTest::GetInstance()->failed_test_count() == 0 ||
       !fs::is_directory(lima, error)) {
     return;
