@@ -13,6 +13,7 @@
 #include "vm_test.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -58,10 +59,32 @@ spec:
 class Kubernetes : public VmTest {
 protected:
   // The host's kubectl with the kubeconfig colima wrote (~/.kube/config under the test HOME).
+  // A call the API server did not answer at the transport level (a TLS handshake past kubectl's
+  // 10 s, a refused or reset connection: an API server under TCG on a loaded 2-core host, seen
+  // once in CI right after a successful `kubectl wait`) is made again for up to 3 minutes; an
+  // answer of any kind, an error included, is returned as it is.
   static process::Result kubectl(std::vector<std::string> args,
                                  const std::string& stdin_data = {}) {
     args.insert(args.begin(), "kubectl");
-    return vm().run(args, stdin_data);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+    process::Result r = vm().run(args, stdin_data);
+    while (r.exit_code != 0 && not_answered(r.err) && std::chrono::steady_clock::now() < deadline) {
+      std::fprintf(stderr, "    | kubectl: the API server did not answer, again in 5 s: %s\n",
+                   util::trim(r.err).c_str());
+      std::this_thread::sleep_for(std::chrono::seconds(5));
+      r = vm().run(args, stdin_data);
+    }
+    return r;
+  }
+
+  static bool not_answered(const std::string& err) {
+    for (const char* sign : {"Unable to connect to the server", "TLS handshake timeout",
+                             "connection refused", "connection reset by peer"}) {
+      if (err.find(sign) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static fs::path kubeconfig() { return vm().home() / ".kube" / "config"; }
