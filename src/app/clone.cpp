@@ -35,8 +35,7 @@ void App::clone(const config::Profile& from, const config::Profile& to) {
   }
   if (source && source->running()) {
     throw Error(fmt::format("{} is running: stop it first with 'colima stop{}'",
-                            from.display_name(),
-                            from.is_default() ? std::string() : " " + from.short_name()));
+                            from.display_name(), from.argument()));
   }
   // The new profile's lock, once it is clear that it will be made.
   util::FileLock to_lock = lock_profile(to, "clone");

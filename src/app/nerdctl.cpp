@@ -131,8 +131,7 @@ int App::nerdctl(const config::Profile& profile, const std::vector<std::string>&
   require_containerd(m_paths, profile);
   if (!instance->running()) {
     throw Error(fmt::format("{} is not running: start it with 'colima start{}'",
-                            profile.display_name(),
-                            profile.is_default() ? "" : " " + profile.short_name()));
+                            profile.display_name(), profile.argument()));
   }
   // Lima quotes every word of the command for the guest's shell, so each stays one argument.
   return driver.shell_interactive(profile, guest_nerdctl_argv(m_environment, args),

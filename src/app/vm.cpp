@@ -5,7 +5,6 @@
 #include "colima/host/accelerator.hpp"
 #include "colima/host/addresses.hpp"
 #include "colima/image/builder.hpp"
-#include "colima/lima/disk_check.hpp"
 #include "colima/lima/document.hpp"
 #include "colima/lima/driver.hpp"
 #include "colima/lima/start_monitor.hpp"
@@ -14,6 +13,7 @@
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
+#include "vm_checks.hpp"
 
 #include <fmt/format.h>
 #include <functional>
@@ -39,11 +39,6 @@ void write_networks(const config::Paths& paths, const config::Settings& settings
                      fs::perms(0644));
 }
 
-// " NAME" for a command line naming the profile, empty for the default one.
-std::string profile_argument(const config::Profile& profile) {
-  return profile.is_default() ? std::string() : " " + profile.short_name();
-}
-
 // A failed `limactl start`: the stage it reached, what failed, the root cause from Lima's and
 // QEMU's logs, and one remedy.
 std::string start_failure(const config::Profile& profile, const lima::StartMonitor& monitor,
@@ -54,72 +49,12 @@ std::string start_failure(const config::Profile& profile, const lima::StartMonit
   if (cause.find("KVM") != std::string::npos) {
     remedy = "run again with COLIMA_ACCELERATOR=tcg to use software emulation";
   } else {
-    remedy = fmt::format("run 'colima start{}' again (Lima's log: '{}')", profile_argument(profile),
+    remedy = fmt::format("run 'colima start{}' again (Lima's log: '{}')", profile.argument(),
                          agent_log.string());
   }
   bool said = cause.empty() || what.find(cause) != std::string::npos;
   return fmt::format("the VM failed while {}: {}{}; {}", stage, what,
                      said ? "" : "; cause: " + cause, remedy);
-}
-
-// The names of the settings a running VM only takes at its next start that differ between its
-// own and the new ones.
-std::vector<std::string> changed_settings(const config::Settings& running,
-                                          const config::Settings& wanted) {
-  std::vector<std::string> changed;
-  auto note = [&](bool differs, const char* name) {
-    if (differs) {
-      changed.emplace_back(name);
-    }
-  };
-  note(running.cpu != wanted.cpu, "cpu");
-  note(running.memory != wanted.memory, "memory");
-  note(running.disk != wanted.disk, "disk");
-  note(running.mounts != wanted.mounts || running.mount_type != wanted.mount_type ||
-           running.mount_inotify != wanted.mount_inotify,
-       "mounts");
-  note(running.env != wanted.env, "env");
-  note(running.docker != wanted.docker, "docker");
-  note(running.network != wanted.network, "network");
-  note(running.port_forwarder != wanted.port_forwarder, "port forwarder");
-  note(running.provision != wanted.provision, "provision");
-  return changed;
-}
-
-// Refuses to boot from a damaged disk, naming it; nothing is changed.
-void refuse_damaged_disks(process::Runner& runner, lima::Driver& driver,
-                          const config::Profile& profile, bool data_disk) {
-  fs::path boot_disk = driver.boot_disk_file(profile);
-  if (auto damage = lima::disk_damage(runner, boot_disk, true)) {
-    throw Error(fmt::format("the VM's disk '{}' is damaged: {}; 'colima delete{}' removes the VM "
-                            "(the container data disk is kept) and the next start creates it anew",
-                            boot_disk.string(), *damage, profile_argument(profile)));
-  }
-  fs::path data = driver.data_disk_file(profile);
-  if (data_disk) {
-    if (auto damage = lima::disk_damage(runner, data, false)) {
-      throw Error(fmt::format("the container data disk '{}' is damaged: {}; 'colima delete{} "
-                              "--data' removes it with the images and containers it held",
-                              data.string(), *damage, profile_argument(profile)));
-    }
-  }
-}
-
-// The Lima document of an existing VM. Throws Error naming the file and the remedy when it
-// cannot be read or parsed.
-YAML::Node load_lima_document(const fs::path& file, const config::Profile& profile) {
-  std::string remedy =
-      fmt::format("repair it, or delete the VM with 'colima delete{}'", profile_argument(profile));
-  try {
-    return YAML::LoadFile(file.string());
-  } catch (const YAML::ParserException& error) {
-    throw Error(fmt::format("cannot read the VM's Lima document '{}': line {}, column {}: {}; {}",
-                            file.string(), error.mark.line + 1, error.mark.column + 1, error.msg,
-                            remedy));
-  } catch (const YAML::Exception& error) {
-    throw Error(fmt::format("cannot read the VM's Lima document '{}': {}; {}", file.string(),
-                            error.msg, remedy));
-  }
 }
 
 // Gives the guest's loopback each of the host's addresses (a /32, not upstream's /24, which
@@ -165,85 +100,12 @@ void warn_unmounted(lima::Driver& driver, const config::Profile& profile,
           "the mount '{}' is not mounted in the VM (Lima's mounts do not stop a boot when they "
           "fail): check that the host directory exists and is readable; 'colima ssh{} -- sudo "
           "journalctl -b -g mount' shows why",
-          line, profile_argument(profile)));
+          line, profile.argument()));
     }
   }
 }
 
 } // namespace
-
-// incus keeps the whole of /var/lib/incus on the data disk, docker and containerd their
-// engines' directories: a disk serves one kind or the other, never both.
-void App::refuse_foreign_data_disk(const config::Profile& profile, const std::string& runtime) {
-  if (!runtime::make(runtime)->uses_data_disk() || vm_exists(profile)) {
-    return;
-  }
-  lima::Driver driver(m_runner, m_paths);
-  std::error_code error;
-  if (!fs::exists(driver.data_disk_file(profile), error) || driver.data_disk_unformatted(profile)) {
-    return;
-  }
-  std::string owner = driver.data_disk_runtime(profile).value_or("docker");
-  if ((owner == "incus") == (runtime == "incus")) {
-    return;
-  }
-  throw UsageError(fmt::format(
-      "the data disk of {} holds the data of the '{}' runtime, which the '{}' runtime cannot use: "
-      "start it with '--runtime {}', or delete that disk and its data first with 'colima delete "
-      "--data{}'",
-      profile.display_name(), owner, runtime, owner, profile_argument(profile)));
-}
-
-void App::adopt_kept_data_disk(const config::Profile& profile, config::Settings& settings) {
-  if (!runtime::make(settings.runtime)->uses_data_disk()) {
-    return;
-  }
-  std::error_code error;
-  if (fs::exists(m_paths.instance_dir(profile) / "lima.yaml", error)) {
-    return; // the VM exists: boot grows its disk, shrinking is refused before
-  }
-  lima::Driver driver(m_runner, m_paths);
-  if (auto bytes = driver.data_disk_bytes(profile)) {
-    int gib = static_cast<int>(*bytes / (1024LL * 1024 * 1024));
-    if (gib > settings.disk) {
-      m_progress.info(fmt::format("the container data disk kept from before is {}GiB: it stays "
-                                  "{}GiB (disks never shrink)",
-                                  gib, gib));
-      settings.disk = gib;
-    }
-  }
-}
-
-bool App::vm_exists(const config::Profile& profile) const {
-  std::error_code error;
-  return fs::exists(m_paths.instance_dir(profile), error);
-}
-
-void App::refuse_changes_to_running(const config::Profile& profile,
-                                    const config::Settings& settings) {
-  if (!vm_exists(profile)) {
-    return;
-  }
-  auto running = config::load_settings(m_paths.state_file(profile));
-  if (!running) {
-    return;
-  }
-  std::vector<std::string> changed = changed_settings(running->settings, settings);
-  // The engine's settings are the runtime script's: it applies them to an engine that is not
-  // running (the start that repairs a configuration the engine refused), and boot() says when
-  // they wait for the next start.
-  std::erase(changed, "docker");
-  if (changed.empty()) {
-    return;
-  }
-  std::optional<lima::Instance> instance = lima::Driver(m_runner, m_paths).find(profile);
-  if (instance && instance->running()) {
-    throw UsageError(fmt::format(
-        "{} is running with other {}: a running VM takes them only at a start, and nothing was "
-        "saved; 'colima stop{}' first, then start with the new ones",
-        profile.display_name(), util::join(changed, ", "), profile_argument(profile)));
-  }
-}
 
 bool App::boot(const config::Profile& profile, const config::Settings& settings) {
   lima::check_limactl(m_runner);
@@ -257,7 +119,7 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
       if (!changed.empty()) {
         m_progress.warn(fmt::format("it keeps running with its previous {}: the new ones apply at "
                                     "the next start ('colima restart{}')",
-                                    util::join(changed, ", "), profile_argument(profile)));
+                                    util::join(changed, ", "), profile.argument()));
       }
     }
     return false;
@@ -427,7 +289,7 @@ void App::stop_vm(const config::Profile& profile, bool force) {
 
 void App::restart(const config::Profile& profile, bool force) {
   std::string absent = profile.display_name() + " does not exist: start it with 'colima start" +
-                       profile_argument(profile) + "'";
+                       profile.argument() + "'";
   if (!vm_exists(profile)) {
     throw Error(absent);
   }
@@ -452,7 +314,7 @@ void App::remove(const config::Profile& profile, bool data) {
     throw Error(fmt::format("{} does not exist{}", profile.display_name(),
                             kept_disk ? fmt::format("; its container data disk is kept: 'colima "
                                                     "delete{} --data' deletes it",
-                                                    profile_argument(profile))
+                                                    profile.argument())
                                       : ""));
   }
   util::FileLock lock = lock_profile(profile, "delete");

@@ -82,6 +82,10 @@ Profile Profile::from_name(std::string_view name) {
   return Profile("colima-" + std::string(short_name), std::string(short_name));
 }
 
+std::string Profile::argument() const {
+  return is_default() ? std::string() : " " + m_short_name;
+}
+
 std::string Profile::display_name() const {
   if (is_default()) {
     return "colima";

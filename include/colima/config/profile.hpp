@@ -24,6 +24,9 @@ public:
   const std::string& short_name() const { return m_short_name; }
   // How messages name the profile: `colima` or `colima [profile=NAME]`.
   std::string display_name() const;
+  // How a command line in a hint names the profile: "" for the default one, else " NAME" (as in
+  // "'colima start" + argument() + "'").
+  std::string argument() const;
   // True for the default profile.
   bool is_default() const { return m_short_name == "default"; }
 
