@@ -28,9 +28,24 @@ copy_sources() {
   chown -R "$user:" "$work"
 }
 
+# As the test user: ends the VMs an earlier run left behind when a tier was killed at its
+# timeout (its test homes are /var/tmp/ce2e-*): on a machine that is not fresh they would
+# otherwise take the CPU from this run's VMs.
+stop_leftover_vms() {
+  local me
+  me=$(id -un)
+  if pgrep -u "$me" -f 'qemu-system.*/var/tmp/ce2e-' >/dev/null; then
+    say "stopping the VMs an earlier run left behind"
+    pkill -KILL -u "$me" -f 'qemu-system.*/var/tmp/ce2e-' || true
+  fi
+  pkill -u "$me" -f 'limactl (hostagent|usernet).*/var/tmp/ce2e-' || true
+  rm -rf /var/tmp/ce2e-* 2>/dev/null || true
+}
+
 # As the test user: build with warnings as errors, check formatting, run every tier.
 run_tiers() {
   local build="$work/build"
+  stop_leftover_vms
   say "building in $build"
   COLIMA_WERROR=ON bash "$work/src/scripts/build.sh" "$build"
   say "checking formatting"
