@@ -26,6 +26,11 @@ phase() { printf 'phase: %s\n' "$*"; }
 install_colima_init() {
   local root=$1
   install -D -m 0755 "$COLIMA_IMAGE_GUEST_INIT" "$root/usr/local/libexec/colima-init"
+  # First on the PATH of Lima's boot scripts: skips a daemon-reload that would change nothing.
+  mkdir -p "$root/usr/local/libexec/colima-boot-bin"
+  printf '#!/bin/sh\nexec /usr/local/libexec/colima-init systemctl "$@"\n' \
+    >"$root/usr/local/libexec/colima-boot-bin/systemctl"
+  chmod 0755 "$root/usr/local/libexec/colima-boot-bin/systemctl"
   cat >"$root/etc/systemd/system/colima-network.service" <<'UNIT'
 [Unit]
 Description=colima guest init: the network of Lima's cidata

@@ -8,7 +8,9 @@
 #                       keys, sshd's host key, 9p mounts;
 #   colima-init boot    once sshd and the network are up: Lima's boot.sh (its boot scripts, the
 #                       guest agent, provisioning), which ends with /run/lima-boot-done;
-#   colima-init grow    beside them: grows the root partition and file system to the disk.
+#   colima-init grow    beside them: grows the root partition and file system to the disk;
+#   colima-init systemctl ARGS  systemctl for Lima's boot scripts (a daemon-reload that would
+#                       change nothing is skipped).
 # Every value comes from the cidata and is checked before it is used; none runs as code.
 set -eu
 
@@ -237,12 +239,26 @@ mount_shares() {
   done
 }
 
+# Whether partition $2 of disk $1 reaches the disk's end, as growpart leaves it (it keeps the
+# GPT's backup header and 1 MiB alignment): sizes in sectors from sysfs.
+fills_disk() {
+  disk_size=$(cat "$sysfs/class/block/$1/size") || return 1
+  start=$(cat "$sysfs/class/block/$2/start") || return 1
+  size=$(cat "$sysfs/class/block/$2/size") || return 1
+  [ $((disk_size - start - size)) -lt 4096 ]
+}
+
 grow_root() {
   source=$(findmnt -no SOURCE /)
   partition=${source##*/}
-  [ -r "/sys/class/block/$partition/partition" ] || return 0
-  number=$(cat "/sys/class/block/$partition/partition")
-  disk=$(basename "$(readlink -f "/sys/class/block/$partition/..")")
+  [ -r "$sysfs/class/block/$partition/partition" ] || return 0
+  number=$(cat "$sysfs/class/block/$partition/partition")
+  disk=$(basename "$(readlink -f "$sysfs/class/block/$partition/..")")
+  # Every boot but the first after Lima grew the disk: nothing to do, and growpart's checks
+  # cost seconds of CPU that the boot needs under software emulation.
+  if fills_disk "$disk" "$partition"; then
+    return 0
+  fi
   # growpart says NOCHANGE (exit 1) when the partition already fills the disk.
   if growpart "/dev/$disk" "$number" >/dev/null; then
     resize2fs "$source" >/dev/null 2>&1 || log "cannot grow the root file system '$source'"
@@ -263,6 +279,38 @@ wait_for_address() {
   done
 }
 
+# Lima's boot scripts find disks by udev's links (/dev/disk/by-label/lima-NAME) and partition a
+# new data disk, so udev must be done with the VM's disks and their partitions first (a data
+# disk was left unmounted on a loaded host); the rest of udev's coldplug need not be waited for.
+wait_for_disks() {
+  set -- /dev/vd[a-z]*
+  [ -e "$1" ] || return 0
+  udevadm wait --timeout=120 "$@" || log "udev had not processed $* after 120 s; the boot goes on"
+}
+
+# Whether a unit file (or /etc/fstab, which a generator reads) changed since systemd last
+# loaded its units: it runs its generators at every load, into a directory made anew.
+units_changed() {
+  stamp=$root/run/systemd/generator
+  [ -d "$stamp" ] || return 0
+  [ -n "$(find "$root/etc/systemd" "$root/run/systemd/system" "$root/usr/lib/systemd/system" \
+    "$root/usr/local/lib/systemd/system" "$root/etc/fstab" -newer "$stamp" -print 2>/dev/null |
+    head -n 1)" ]
+}
+
+# systemctl for Lima's boot scripts (first on boot.sh's PATH): a daemon-reload with no unit file
+# changed since the last load is skipped (20-rootless-base.sh asks for one at every boot: 2-4 s
+# under software emulation); everything else goes to systemctl.
+systemctl_for_boot() {
+  if [ "$#" = 1 ] && [ "$1" = daemon-reload ] && ! units_changed; then
+    return 0
+  fi
+  exec "${COLIMA_INIT_SYSTEMCTL:-/usr/bin/systemctl}" "$@"
+}
+
+sysfs=${COLIMA_INIT_SYSFS:-/sys}
+root=${COLIMA_INIT_ROOT:-}
+
 case ${1:-} in
   # Only what networkd needs goes before it: Lima stops a VM whose DHCP lease is late.
   network)
@@ -281,23 +329,26 @@ case ${1:-} in
   boot)
     mount_cidata
     wait_for_address
-    # Lima's boot scripts look disks up by udev's links and partition the new data disk, which
-    # races with udev still probing it: the cidata is found without udev, so this point can
-    # come while udev's coldplug runs (a data disk left unmounted on a loaded host).
-    udevadm settle --timeout=120 || log "udev had not settled after 120 s; the boot goes on"
+    wait_for_disks
     LIMA_CIDATA_MNT=$mnt
-    export LIMA_CIDATA_MNT
+    PATH=/usr/local/libexec/colima-boot-bin:$PATH
+    export LIMA_CIDATA_MNT PATH
     exec "$mnt/boot.sh"
     ;;
   grow) grow_root ;;
+  systemctl)
+    shift
+    systemctl_for_boot "$@"
+    ;;
   # What the init reads from a cidata directory ($COLIMA_INIT_CIDATA), for tests.
   show)
     case ${2:-} in
       nics) nics ;;
       keys) authorized_keys ;;
       shares) shares ;;
-      *) die "usage: colima-init show nics|keys|shares" ;;
+      fills-disk) fills_disk "$3" "$4" && echo yes || echo no ;;
+      *) die "usage: colima-init show nics|keys|shares|fills-disk DISK PARTITION" ;;
     esac
     ;;
-  *) die "usage: colima-init network|local|boot|grow|show" ;;
+  *) die "usage: colima-init network|local|boot|grow|systemctl|show" ;;
 esac

@@ -1,12 +1,16 @@
 // The shipped guest init (templates/image/guest-init.sh), run for real by /bin/sh against cidata
 // files in the shape Lima v2.2.0 writes them: what it reads of the NICs, the user's keys and the
-// mounts, and what it refuses to read.
+// mounts, and what it refuses to read; when it grows the root, and the daemon-reloads it spares
+// Lima's boot scripts.
 #include "colima/process/posix_runner.hpp"
 #include "colima/util/fs.hpp"
 #include "colima/util/templates.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
 
 namespace colima::image {
 
@@ -84,9 +88,69 @@ protected:
                                        .env = {{"COLIMA_INIT_CIDATA", m_cidata.string()}}});
   }
 
+  process::Result run(const std::vector<std::string>& args,
+                      std::map<std::string, std::string> env = {}) {
+    std::vector<std::string> argv = {"sh", m_script.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    process::PosixRunner runner;
+    return runner.run(process::Command{.argv = argv, .env = std::move(env)});
+  }
+
+  // A sysfs with disk vda of `disk` sectors and its partition vda2 at `start`, `size` sectors.
+  fs::path fake_sysfs(long disk, long start, long size) {
+    fs::path sysfs = m_dir.path() / "sys";
+    fs::create_directories(sysfs / "class/block/vda2");
+    util::atomic_write(sysfs / "class/block/vda/size", std::to_string(disk) + "\n",
+                       fs::perms(0644));
+    util::atomic_write(sysfs / "class/block/vda2/start", std::to_string(start) + "\n",
+                       fs::perms(0644));
+    util::atomic_write(sysfs / "class/block/vda2/size", std::to_string(size) + "\n",
+                       fs::perms(0644));
+    return sysfs;
+  }
+
   test::TempDir m_dir;
   fs::path m_script;
   fs::path m_cidata;
+};
+
+// A guest root where systemd last loaded its units a minute after its unit files were written,
+// and a systemctl that records its arguments.
+class BootSystemctl : public GuestInit {
+protected:
+  void SetUp() override {
+    GuestInit::SetUp();
+    m_root = m_dir.path() / "root";
+    fs::create_directories(m_root / "etc/systemd/system/user@.service.d");
+    fs::create_directories(m_root / "run/systemd/generator");
+    m_unit = m_root / "etc/systemd/system/user@.service.d/lima.conf";
+    util::atomic_write(m_unit, "[Service]\nDelegate=yes\n", fs::perms(0644));
+    auto written = fs::file_time_type::clock::now() - std::chrono::minutes(2);
+    for (const auto& entry : fs::recursive_directory_iterator(m_root / "etc")) {
+      fs::last_write_time(entry.path(), written);
+    }
+    fs::last_write_time(m_root / "etc", written);
+    fs::last_write_time(m_root / "run/systemd/generator",
+                        fs::file_time_type::clock::now() - std::chrono::minutes(1));
+    m_calls = m_dir.path() / "calls";
+    m_systemctl = m_dir.path() / "systemctl";
+    util::atomic_write(m_systemctl, "#!/bin/sh\necho \"$*\" >>'" + m_calls.string() + "'\n",
+                       fs::perms(0755));
+  }
+
+  process::Result systemctl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"systemctl"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv, {{"COLIMA_INIT_ROOT", m_root.string()},
+                      {"COLIMA_INIT_SYSTEMCTL", m_systemctl.string()}});
+  }
+
+  std::string calls() const { return util::read_file(m_calls).value_or(""); }
+
+  fs::path m_root;
+  fs::path m_unit;
+  fs::path m_calls;
+  fs::path m_systemctl;
 };
 
 } // namespace
@@ -131,8 +195,52 @@ TEST_F(GuestInit, AnUnknownStepIsRefusedWithItsUsage) {
   process::PosixRunner runner;
   process::Result r = runner.run(process::Command{.argv = {"sh", m_script.string(), "nonsense"}});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("usage: colima-init network|local|boot|grow|show"), std::string::npos)
+  EXPECT_NE(r.out.find("usage: colima-init network|local|boot|grow|systemctl|show"),
+            std::string::npos)
       << r.out;
+}
+
+TEST_F(GuestInit, TheRootIsGrownOnlyWhenItsPartitionEndsBeforeTheDiskDoes) {
+  // Debian's 4 GiB image on Lima's 100 GiB disk, then as growpart leaves it (the GPT's backup
+  // header after the partition).
+  std::map<std::string, std::string> small = {
+      {"COLIMA_INIT_SYSFS", fake_sysfs(209715200, 133120, 8253407).string()}};
+  process::Result r = run({"show", "fills-disk", "vda", "vda2"}, small);
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(r.out, "no\n");
+  std::map<std::string, std::string> grown = {
+      {"COLIMA_INIT_SYSFS", fake_sysfs(209715200, 133120, 209582047).string()}};
+  r = run({"show", "fills-disk", "vda", "vda2"}, grown);
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(r.out, "yes\n");
+}
+
+TEST_F(BootSystemctl, ADaemonReloadIsSkippedWhenNoUnitFileChangedSinceSystemdLoadedThem) {
+  process::Result r = systemctl({"daemon-reload"});
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(calls(), "");
+}
+
+TEST_F(BootSystemctl, ADaemonReloadIsMadeOnceAUnitFileIsNewerThanTheLastLoad) {
+  fs::last_write_time(m_unit, fs::file_time_type::clock::now());
+  process::Result r = systemctl({"daemon-reload"});
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(calls(), "daemon-reload\n");
+}
+
+TEST_F(BootSystemctl, AnFstabNewerThanTheLastLoadAlsoNeedsAReload) {
+  util::atomic_write(m_root / "etc/fstab", "/dev/vdb1 /mnt ext4 defaults 0 0\n", fs::perms(0644));
+  process::Result r = systemctl({"daemon-reload"});
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(calls(), "daemon-reload\n");
+}
+
+TEST_F(BootSystemctl, EveryOtherCommandGoesToSystemctlWithItsArguments) {
+  process::Result r = systemctl({"start", "systemd-logind.service"});
+  ASSERT_TRUE(r.ok()) << r.err;
+  r = systemctl({"daemon-reload", "--no-block"});
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(calls(), "start systemd-logind.service\ndaemon-reload --no-block\n");
 }
 
 } // namespace colima::image
