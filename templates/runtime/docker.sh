@@ -35,17 +35,22 @@ if [ -n "$user" ]; then
   fi
 fi
 
-# daemon.json: dockerd checks the new text before it replaces the current file.
+# daemon.json: dockerd checks a new text before it replaces the current file (the same text
+# as the last start's is not checked again: a dockerd run costs seconds under emulation).
 mkdir -p /etc/docker
 next=/etc/docker/.daemon.json.colima
 input_daemon_json >"$next"
-if ! out=$(dockerd --validate --config-file "$next" 2>&1); then
-  rm -f "$next"
-  fail "the docker engine refused its configuration: $(printf '%s\n' "$out" | tail -n 1)"
-fi
 changed=0
-cmp -s "$next" /etc/docker/daemon.json || changed=1
-mv "$next" /etc/docker/daemon.json
+if cmp -s "$next" /etc/docker/daemon.json; then
+  rm -f "$next"
+else
+  if ! out=$(dockerd --validate --config-file "$next" 2>&1); then
+    rm -f "$next"
+    fail "the docker engine refused its configuration: $(printf '%s\n' "$out" | tail -n 1)"
+  fi
+  changed=1
+  mv "$next" /etc/docker/daemon.json
+fi
 
 # containerd's configuration: colima's own (marked) while Kubernetes uses its CRI plugin.
 marker='# written by colima for Kubernetes'

@@ -103,6 +103,19 @@ TEST_F(GuestScriptRun, DockerScriptRefusesWhatDockerdRefusesAndKeepsTheOldFile) 
   EXPECT_EQ(written("etc/docker/daemon.json"), "{}\n");
 }
 
+TEST_F(GuestScriptRun, DockerScriptDoesNotCheckAgainTheDaemonJsonOfTheLastStart) {
+  config::Settings settings;
+  util::atomic_write(root() / "etc/docker/daemon.json",
+                     docker_daemon_config(settings).dump() + "\n");
+  util::atomic_write(m_dir.path() / "bin" / "dockerd",
+                     "#!/bin/sh\necho 'dockerd was run'\nexit 1\n", fs::perms(0755));
+  auto script = make("docker")->provision(settings, GuestContext{.data_mount = ""});
+  process::Result r = run(*script);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(written("etc/docker/daemon.json"), docker_daemon_config(settings).dump() + "\n");
+  EXPECT_FALSE(fs::exists(root() / "etc/docker/.daemon.json.colima"));
+}
+
 TEST_F(GuestScriptRun, ContainerdScriptWritesTheSuppliedFilesWithTheirExactBytesElseItsDefaults) {
   std::string containerd = "version = 2\n# $(touch /tmp/x) 'q' \"\n\n[grpc]\n  gid = 7";
   auto script =
