@@ -82,18 +82,17 @@ protected:
     util::atomic_write(m_cidata / "user-data", k_user_data, fs::perms(0644));
   }
 
-  process::Result show(const std::string& what) {
-    process::PosixRunner runner;
-    return runner.run(process::Command{.argv = {"sh", m_script.string(), "show", what},
-                                       .env = {{"COLIMA_INIT_CIDATA", m_cidata.string()}}});
-  }
-
+  // Runs the script as `sh guest-init.sh ARGS...` with `env` added to the environment.
   process::Result run(const std::vector<std::string>& args,
                       std::map<std::string, std::string> env = {}) {
     std::vector<std::string> argv = {"sh", m_script.string()};
     argv.insert(argv.end(), args.begin(), args.end());
     process::PosixRunner runner;
     return runner.run(process::Command{.argv = argv, .env = std::move(env)});
+  }
+
+  process::Result show(const std::string& what) {
+    return run({"show", what}, {{"COLIMA_INIT_CIDATA", m_cidata.string()}});
   }
 
   // A sysfs with disk vda of `disk` sectors and its partition vda2 at `start`, `size` sectors.
@@ -192,8 +191,7 @@ TEST_F(GuestInit, UserDataWithoutMountsOrKeysGivesNone) {
 }
 
 TEST_F(GuestInit, AnUnknownStepIsRefusedWithItsUsage) {
-  process::PosixRunner runner;
-  process::Result r = runner.run(process::Command{.argv = {"sh", m_script.string(), "nonsense"}});
+  process::Result r = run({"nonsense"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("usage: colima-init network|local|boot|grow|systemctl|show"),
             std::string::npos)
