@@ -121,7 +121,10 @@ if [ "$mode" = running ] && systemctl is-active --quiet containerd.service &&
   exit 0
 fi
 
+reload=0
 use_data_disk "$data" containerd buildkit nerdctl cni
+install_early_start "$data" "containerd.service buildkit.service" "containerd buildkit nerdctl cni"
+[ "$reload" = 0 ] || systemctl daemon-reload
 
 # The sockets belong to the Lima user, whose SSH connection forwards them to the host.
 uid=$(id -u "$user") gid=$(id -g "$user")
@@ -151,17 +154,15 @@ replace_if_changed /etc/nerdctl/nerdctl.toml
 
 register_binfmt "$binfmt"
 
-if [ "$changed" = 1 ] && systemctl is-active --quiet containerd.service; then
-  systemctl restart containerd.service 2>/dev/null || true
+# Engines that started at boot (install_early_start) with other settings start again.
+if [ "$changed" = 1 ] || [ "$reload" = 1 ]; then
+  stop_engine
 fi
 if ! systemctl start containerd.service 2>/dev/null; then
   why=$(unit_error containerd.service)
   fail "containerd did not start: ${why:-see 'sudo journalctl -u containerd.service'}"
 fi
 wait_for nerdctl info || fail "containerd does not answer on /run/containerd/containerd.sock"
-if [ "$changed" = 1 ] && systemctl is-active --quiet buildkit.service; then
-  systemctl restart buildkit.service 2>/dev/null || true
-fi
 if ! systemctl start buildkit.service 2>/dev/null; then
   why=$(unit_error buildkit.service)
   fail "buildkitd did not start: ${why:-see 'sudo journalctl -u buildkit.service'}"

@@ -20,10 +20,11 @@ if [ "$mode" = running ] && systemctl is-active --quiet docker.service; then
   exit 0
 fi
 
+reload=0
 use_data_disk "$data" docker containerd
+install_early_start "$data" "containerd.service docker.socket docker.service" "docker containerd"
 
 # The socket belongs to the Lima user, whose SSH connection forwards it to the host.
-reload=0
 if [ -n "$user" ]; then
   usermod -aG docker "$user" 2>/dev/null || true
   dropin=/etc/systemd/system/docker.socket.d/colima.conf
@@ -64,10 +65,9 @@ fi
 register_binfmt "$binfmt"
 
 [ "$reload" = 0 ] || systemctl daemon-reload
+# An engine that started at boot (install_early_start) with other settings starts again.
 if [ "$changed" = 1 ] || [ "$reload" = 1 ]; then
-  if systemctl is-active --quiet docker.service; then
-    systemctl restart containerd.service docker.socket docker.service 2>/dev/null || true
-  fi
+  stop_engine
 fi
 if ! systemctl start containerd.service docker.socket docker.service 2>/dev/null; then
   why=$(unit_error docker.service)

@@ -13,7 +13,8 @@ fail() {
 # Puts /var/lib/<dir> of each named directory on the data disk mounted at $1 (empty: no data
 # disk), which survives `colima delete` without --data. A cloned disk carries its source's
 # label: it gets this profile's (ext4 keeps 16 characters); a grown disk gets a grown file
-# system. Runs stop_engine (defined by the runtime's script) before the first bind mount.
+# system. Runs stop_engine (defined by the runtime's script) before binding what is not bound
+# yet (colima-engine.service binds at boot, see install_early_start).
 use_data_disk() {
   data=$1
   shift
@@ -25,17 +26,80 @@ use_data_disk() {
     e2label "$device" "$label" 2>/dev/null || true
   fi
   resize2fs "$device" >/dev/null 2>&1 || true
-  stopped=0
+  install_bind_helper
   for dir in "$@"; do
     if ! mountpoint -q "/var/lib/$dir"; then
-      if [ "$stopped" = 0 ]; then
-        stop_engine
-        stopped=1
-      fi
-      mkdir -p "$data/$dir" "/var/lib/$dir"
-      mount --bind "$data/$dir" "/var/lib/$dir"
+      stop_engine
+      /usr/local/libexec/colima/bind-data "$data" "$@"
+      break
     fi
   done
+}
+
+# Writes the program that binds the engine's directories to the data disk: use_data_disk runs
+# it after every boot, and colima-engine.service before the engine at boot. Fixed text: the
+# values travel as its arguments.
+install_bind_helper() {
+  mkdir -p /usr/local/libexec/colima
+  cat >/usr/local/libexec/colima/bind-data.colima-new <<'HELPER'
+#!/bin/sh
+# Binds /var/lib/DIR to DATA/DIR, for each DIR that is not a mount point yet: a container
+# engine's state on the data disk mounted at DATA (written by colima, which runs it after every
+# boot; colima-engine.service runs it at boot before the engine starts).
+# Usage: bind-data DATA DIR...
+set -eu
+data=$1
+shift
+if ! mountpoint -q "$data"; then
+  printf "bind-data: '%s' is not a mount point\n" "$data" >&2
+  exit 1
+fi
+for dir in "$@"; do
+  if ! mountpoint -q "/var/lib/$dir"; then
+    mkdir -p "$data/$dir" "/var/lib/$dir"
+    mount --bind "$data/$dir" "/var/lib/$dir"
+  fi
+done
+HELPER
+  chmod 0755 /usr/local/libexec/colima/bind-data.colima-new
+  put_if_changed /usr/local/libexec/colima/bind-data || true
+}
+
+# Starts the engine at boot as soon as Lima has mounted the data disk at $1, beside Lima's
+# remaining boot work, instead of after Lima's READY when colima's script runs: the data disk's
+# mount unit wants colima-engine.service, which binds directories $3 (bind-data) and wants the
+# units $2, ordered after itself. Without a data disk nothing runs early. The script that runs
+# after READY finds the engine started or starting, and waits for it. Sets reload=1 when a unit
+# changed.
+# shellcheck disable=SC2034 # reload is read by the runtime script that sourced this text
+install_early_start() {
+  data=$1 units=$2 dirs=$3
+  [ -n "$data" ] || return 0
+  case $data in
+    /mnt/*[!A-Za-z0-9/._-]* | /mnt/) return 0 ;;
+    /mnt/*) ;;
+    *) return 0 ;;
+  esac
+  unit=/etc/systemd/system/colima-engine.service
+  if write_file "$unit" "[Unit]
+Description=Container engine's data on the data disk, then the engine, at boot (colima)
+After=$(systemd-escape --path --suffix=mount "$data")
+Before=$units
+Wants=$units
+ConditionPathIsMountPoint=$data
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/libexec/colima/bind-data $data $dirs"; then
+    reload=1
+  fi
+  wants=/etc/systemd/system/$(systemd-escape --path --suffix=mount "$data").wants
+  if [ "$(readlink "$wants/colima-engine.service" 2>/dev/null)" != "$unit" ]; then
+    mkdir -p "$wants"
+    ln -sfn "$unit" "$wants/colima-engine.service"
+    reload=1
+  fi
 }
 
 # Registers qemu-user with binfmt_misc for foreign-architecture containers when $1 is binfmt.
@@ -54,26 +118,39 @@ register_binfmt() {
 # short text colima's scripts make; files the user supplies come as inputs and keep their bytes
 # through replace_if_changed.
 write_if_changed() {
-  mkdir -p "${1%/*}"
-  want=$(printf '%s' "$2")
-  if [ "$(cat "$1" 2>/dev/null)" != "$want" ]; then
-    printf '%s\n' "$want" >"$1.colima-new"
-    mv "$1.colima-new" "$1"
+  if write_file "$1" "$2"; then
     # shellcheck disable=SC2034 # read by the runtime script that sourced this text
     changed=1
   fi
 }
 
+# Writes text $2 to file $1 (with a final newline), atomically, when it differs; succeeds only
+# when it wrote.
+write_file() {
+  mkdir -p "${1%/*}"
+  want=$(printf '%s' "$2")
+  [ "$(cat "$1" 2>/dev/null)" != "$want" ] || return 1
+  printf '%s\n' "$want" >"$1.colima-new"
+  mv "$1.colima-new" "$1"
+}
+
 # Puts $1.colima-new (the wanted content, written by the caller) in place of file $1 when the
 # two differ and sets changed=1 then; drops it otherwise.
 replace_if_changed() {
-  if cmp -s "$1.colima-new" "$1"; then
-    rm -f "$1.colima-new"
-  else
-    mv "$1.colima-new" "$1"
+  if put_if_changed "$1"; then
     # shellcheck disable=SC2034 # read by the runtime script that sourced this text
     changed=1
   fi
+}
+
+# Puts $1.colima-new in place of file $1 when the two differ; drops it otherwise. Succeeds only
+# when it replaced the file.
+put_if_changed() {
+  if cmp -s "$1.colima-new" "$1"; then
+    rm -f "$1.colima-new"
+    return 1
+  fi
+  mv "$1.colima-new" "$1"
 }
 
 # Waits up to 120 s for command "$@" to succeed.

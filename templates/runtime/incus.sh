@@ -23,15 +23,17 @@ if [ "$mode" = running ] && systemctl is-active --quiet incus.service; then
   exit 0
 fi
 
+reload=0
 use_data_disk "$data" incus
+install_early_start "$data" "incus.socket incus.service" incus
 
 # The socket belongs to the Lima user: the SSH session that forwards it to the host may have
 # been opened before the user joined incus-admin, and would not get in through the group.
 changed=0
 write_if_changed /etc/systemd/system/incus.socket.d/colima.conf "$(printf '[Socket]\nSocketUser=%s\n' "$user")"
-if [ "$changed" = 1 ]; then
+if [ "$changed" = 1 ] || [ "$reload" = 1 ]; then
   systemctl daemon-reload
-  systemctl stop incus.service incus.socket 2>/dev/null || true
+  stop_engine
 fi
 # Unprivileged containers map their ids to root's subordinate range: Debian gives root none, and
 # the Lima user's range (from 100000) is its own.

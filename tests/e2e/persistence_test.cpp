@@ -1,7 +1,7 @@
 // The VM lifecycle on a real VM, last part: stop -> a start the engine refuses -> a start that
-// repairs it with new resources -> restart -> QEMU killed -> update -> delete keeping the data ->
-// start -> delete --data. Images and containers must survive all but the last. Runs after
-// profiles_test.cpp.
+// repairs it with new resources -> restart (the engine started at boot) -> QEMU killed -> update ->
+// delete keeping the data -> start -> delete --data. Images and containers must survive all but the
+// last. Runs after profiles_test.cpp.
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 #include "vm_test.hpp"
@@ -101,11 +101,15 @@ TEST_F(VmPersistence, TheNextStartRepairsTheEngineWithNewResourcesAndARegistryMi
   expect_images_kept("stop and start");
 }
 
-TEST_F(VmPersistence, RestartKeepsImagesAndContainers) {
+TEST_F(VmPersistence, RestartKeepsImagesAndContainersAndTheEngineStartsAsTheDataDiskMounts) {
   process::Result r = vm().colima({"restart"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(status_json()["status"], "Running");
   expect_images_kept("restart");
+  // Only the data disk's mount unit wants colima-engine.service (colima's script never starts
+  // it): active means the engine was started at boot, before Lima's READY.
+  r = vm().colima({"ssh", "--", "systemctl", "is-active", "colima-engine.service"});
+  EXPECT_EQ(r.out, "active\n") << r.err;
 }
 
 TEST_F(VmPersistence, AVmWhoseQemuWasKilledIsReportedAndTheNextStartRecoversIt) {

@@ -148,6 +148,122 @@ TEST_F(GuestScriptRun, ContainerdScriptInstallsAUnitThatStopsTheContainersBefore
   EXPECT_TRUE(fs::is_regular_file(root() / "usr/local/libexec/colima/stop-containers"));
 }
 
+// A fake guest with a data disk mounted at `data`: mountpoint answers from the file `mounts`
+// (one path per line), `mount --bind SRC DST` adds DST there, systemctl and mount log their
+// arguments to `calls`, and mkdir makes only the directories under the test's own.
+void fake_data_disk(const fs::path& dir, const std::string& data) {
+  util::atomic_write(dir / "mounts", data + "\n");
+  std::string log = (dir / "calls").string();
+  util::atomic_write(dir / "bin/mountpoint",
+                     "#!/bin/sh\ngrep -qxF -- \"$2\" '" + (dir / "mounts").string() + "'\n",
+                     fs::perms(0755));
+  util::atomic_write(dir / "bin/mount",
+                     "#!/bin/sh\necho \"mount $*\" >>'" + log + "'\necho \"$3\" >>'" +
+                         (dir / "mounts").string() + "'\n",
+                     fs::perms(0755));
+  util::atomic_write(dir / "bin/systemctl", "#!/bin/sh\necho \"systemctl $*\" >>'" + log + "'\n",
+                     fs::perms(0755));
+  util::atomic_write(dir / "bin/mkdir",
+                     "#!/bin/sh\nfor d; do case $d in '" + dir.string() +
+                         "'/*) /bin/mkdir -p \"$d\" ;; -p) ;; *) echo \"mkdir $d\" >>'" + log +
+                         "' ;; esac; done\n",
+                     fs::perms(0755));
+  util::atomic_write(dir / "bin/findmnt", "#!/bin/sh\necho /dev/vdb\n", fs::perms(0755));
+  for (const char* program : {"e2label", "resize2fs"}) {
+    util::atomic_write(dir / "bin" / program, "#!/bin/sh\nexit 0\n", fs::perms(0755));
+  }
+}
+
+TEST_F(GuestScriptRun, DockerScriptWithADataDiskStartsTheEngineAtBootOnceLimaMountedTheDisk) {
+  fake_data_disk(m_dir.path(), "/mnt/lima-colima");
+  auto script =
+      make("docker")->provision(config::Settings{}, GuestContext{.data_mount = "/mnt/lima-colima"});
+  ASSERT_TRUE(script);
+  process::Result first = run(*script);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::string unit = "etc/systemd/system/colima-engine.service";
+  EXPECT_EQ(written(unit),
+            "[Unit]\n"
+            "Description=Container engine's data on the data disk, then the engine, at boot "
+            "(colima)\n"
+            "After=mnt-lima\\x2dcolima.mount\n"
+            "Before=containerd.service docker.socket docker.service\n"
+            "Wants=containerd.service docker.socket docker.service\n"
+            "ConditionPathIsMountPoint=/mnt/lima-colima\n"
+            "\n"
+            "[Service]\n"
+            "Type=oneshot\n"
+            "RemainAfterExit=yes\n"
+            "ExecStart=" +
+                root().string() +
+                "/usr/local/libexec/colima/bind-data /mnt/lima-colima docker containerd\n");
+  EXPECT_EQ(
+      fs::read_symlink(root() /
+                       "etc/systemd/system/mnt-lima\\x2dcolima.mount.wants/colima-engine.service"),
+      root() / unit)
+      << "the data disk's mount unit wants it";
+  EXPECT_EQ(util::read_file(m_dir.path() / "calls").value_or(""),
+            "systemctl stop docker.service docker.socket containerd.service\n"
+            "mkdir /mnt/lima-colima/docker\n"
+            "mkdir /var/lib/docker\n"
+            "mount --bind /mnt/lima-colima/docker /var/lib/docker\n"
+            "mkdir /mnt/lima-colima/containerd\n"
+            "mkdir /var/lib/containerd\n"
+            "mount --bind /mnt/lima-colima/containerd /var/lib/containerd\n"
+            "systemctl daemon-reload\n"
+            "systemctl stop docker.service docker.socket containerd.service\n"
+            "systemctl start containerd.service docker.socket docker.service\n");
+
+  // The next boot: colima-engine.service bound the directories and started the engine; the
+  // script changes nothing and waits for it.
+  fs::remove(m_dir.path() / "calls");
+  process::Result next = run(*script);
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_EQ(util::read_file(m_dir.path() / "calls").value_or(""),
+            "systemctl start containerd.service docker.socket docker.service\n");
+}
+
+TEST_F(GuestScriptRun, ContainerdScriptWithADataDiskStartsContainerdAndBuildkitAtBoot) {
+  fake_data_disk(m_dir.path(), "/mnt/lima-colima-ctr");
+  auto script =
+      make("containerd")
+          ->provision(config::Settings{}, GuestContext{.data_mount = "/mnt/lima-colima-ctr"});
+  ASSERT_TRUE(script);
+  process::Result r = run(*script);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string unit = written("etc/systemd/system/colima-engine.service");
+  EXPECT_NE(unit.find("\nWants=containerd.service buildkit.service\n"), std::string::npos) << unit;
+  EXPECT_NE(unit.find("/bind-data /mnt/lima-colima-ctr containerd buildkit nerdctl cni\n"),
+            std::string::npos)
+      << unit;
+  EXPECT_TRUE(fs::is_symlink(
+      root() / "etc/systemd/system/mnt-lima\\x2dcolima\\x2dctr.mount.wants/colima-engine.service"));
+}
+
+TEST_F(GuestScriptRun, WithoutADataDiskNothingStartsAtBoot) {
+  auto script = make("docker")->provision(config::Settings{}, GuestContext{.data_mount = ""});
+  ASSERT_TRUE(script);
+  process::Result r = run(*script);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(root() / "etc/systemd/system/colima-engine.service"));
+}
+
+TEST_F(GuestScriptRun, TheBootBindHelperRefusesADataDiskThatIsNotMounted) {
+  fake_data_disk(m_dir.path(), "/mnt/lima-colima");
+  auto script =
+      make("docker")->provision(config::Settings{}, GuestContext{.data_mount = "/mnt/lima-colima"});
+  ASSERT_EQ(run(*script).exit_code, 0);
+  util::atomic_write(m_dir.path() / "mounts", "");
+  fs::remove(m_dir.path() / "calls");
+  process::Result r = m_runner.run(
+      process::Command{.argv = {(root() / "usr/local/libexec/colima/bind-data").string(),
+                                "/mnt/lima-colima", "docker"},
+                       .env = {{"PATH", (m_dir.path() / "bin").string() + ":/usr/bin:/bin"}}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "bind-data: '/mnt/lima-colima' is not a mount point\n");
+  EXPECT_FALSE(fs::exists(m_dir.path() / "calls")) << "nothing made, nothing mounted";
+}
+
 // Three containers' first processes, children of a fake shim (a copy of sh under the shim's
 // name), as containerd's shim names them in <tasks>/<namespace>/<id>/init.pid: one without a
 // SIGTERM handler, one that exits on SIGTERM, one whose handler ignores it, each pid written
