@@ -263,10 +263,13 @@ void KubernetesLayer::load(const config::Profile& profile, const std::string& ru
 }
 
 namespace {
+// An API server that answers answers at once; one in an emulated guest beside other VMs took
+// more than 3 s (an e2e run on 2 cores, where status said running and the next command not), so
+// a slow answer gets 10 s. A cluster that is down is refused at once and costs nothing.
 process::Result ask_api(process::Runner& runner, int port, const std::string& path) {
-  return runner.run(process::Command{
-      .argv = {"curl", "-sk", "--max-time", "3", fmt::format("https://127.0.0.1:{}{}", port, path)},
-      .timeout = std::chrono::seconds(5)});
+  return runner.run(process::Command{.argv = {"curl", "-sk", "--max-time", "10",
+                                              fmt::format("https://127.0.0.1:{}{}", port, path)},
+                                     .timeout = std::chrono::seconds(12)});
 }
 } // namespace
 
