@@ -81,9 +81,10 @@ install_early_start() {
     *) return 0 ;;
   esac
   unit=/etc/systemd/system/colima-engine.service
+  mount_unit=$(systemd-escape --path --suffix=mount "$data")
   if write_file "$unit" "[Unit]
 Description=Container engine's data on the data disk, then the engine, at boot (colima)
-After=$(systemd-escape --path --suffix=mount "$data")
+After=$mount_unit
 Before=$units
 Wants=$units
 ConditionPathIsMountPoint=$data
@@ -94,7 +95,7 @@ RemainAfterExit=yes
 ExecStart=/usr/local/libexec/colima/bind-data $data $dirs"; then
     reload=1
   fi
-  wants=/etc/systemd/system/$(systemd-escape --path --suffix=mount "$data").wants
+  wants=/etc/systemd/system/$mount_unit.wants
   if [ "$(readlink "$wants/colima-engine.service" 2>/dev/null)" != "$unit" ]; then
     mkdir -p "$wants"
     ln -sfn "$unit" "$wants/colima-engine.service"
