@@ -27,11 +27,7 @@ install_early_start "$data" "containerd.service docker.socket docker.service" "d
 # The socket belongs to the Lima user, whose SSH connection forwards it to the host.
 if [ -n "$user" ]; then
   usermod -aG docker "$user" 2>/dev/null || true
-  dropin=/etc/systemd/system/docker.socket.d/colima.conf
-  want=$(printf '[Socket]\nSocketUser=%s' "$user")
-  if [ "$(cat "$dropin" 2>/dev/null)" != "$want" ]; then
-    mkdir -p "${dropin%/*}"
-    printf '%s\n' "$want" >"$dropin"
+  if write_file /etc/systemd/system/docker.socket.d/colima.conf "$(printf '[Socket]\nSocketUser=%s' "$user")"; then
     reload=1
   fi
 fi
