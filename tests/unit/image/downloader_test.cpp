@@ -3,17 +3,13 @@
 #include "colima/process/posix_runner.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
+#include "loopback.hpp"
 #include "temp_dir.hpp"
 
-#include <arpa/inet.h>
-#include <chrono>
 #include <csignal>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <random>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
 namespace colima::image {
@@ -28,29 +24,6 @@ public:
   void info(std::string_view) override {}
   std::vector<std::string> stages;
 };
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return ok;
-}
 
 // A mirror: busybox httpd serving <dir>/www on a free loopback port for the test's lifetime,
 // with one image, trixie-x86_64-docker, whose disk is 3 MiB of random bytes.
@@ -73,7 +46,7 @@ protected:
     m_manifest.size = m_disk.size();
     m_manifest.recipe = "elsewhere";
     write_manifest(m_manifest);
-    m_port = free_port();
+    m_port = test::free_port();
     m_server = ::fork();
     if (m_server == 0) {
       std::string port = "127.0.0.1:" + std::to_string(m_port);
@@ -81,11 +54,7 @@ protected:
                static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!accepts(m_port) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ASSERT_TRUE(accepts(m_port)) << "busybox httpd did not start";
+    ASSERT_TRUE(test::wait_until_accepting(m_port)) << "busybox httpd did not start";
   }
   void TearDown() override {
     if (m_server > 0) {

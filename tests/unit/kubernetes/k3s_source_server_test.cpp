@@ -4,20 +4,16 @@
 #include "colima/process/posix_runner.hpp"
 #include "colima/util/error.hpp"
 #include "colima/util/fs.hpp"
+#include "loopback.hpp"
 #include "progress.hpp"
 #include "temp_dir.hpp"
 
-#include <arpa/inet.h>
-#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <gtest/gtest.h>
 #include <mutex>
-#include <netinet/in.h>
 #include <random>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
 namespace colima::kubernetes {
@@ -54,29 +50,6 @@ private:
   std::mutex m_mutex;
   std::vector<std::string> m_programs;
 };
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return ok;
-}
 
 // A fake k3s release page served by busybox httpd: <www>/v1.35.0+k3s1/ holds a small "k3s",
 // an air-gap archive of random bytes and a sums file with their real sha256 among lines for
@@ -126,7 +99,7 @@ protected:
     publish("sha256sum-amd64.txt", sums);
   }
   void start_server() {
-    m_port = free_port();
+    m_port = test::free_port();
     m_server = ::fork();
     if (m_server == 0) {
       std::string port = "127.0.0.1:" + std::to_string(m_port);
@@ -134,11 +107,7 @@ protected:
                static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!accepts(m_port) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ASSERT_TRUE(accepts(m_port)) << "busybox httpd did not start";
+    ASSERT_TRUE(test::wait_until_accepting(m_port)) << "busybox httpd did not start";
   }
   void stop_server() {
     if (m_server > 0) {
