@@ -282,6 +282,18 @@ bool KubernetesLayer::answers(const config::Profile& profile) {
   return result.ok() && util::trim(result.out) == "ok";
 }
 
+bool KubernetesLayer::runs_in_guest(const config::Profile& profile) {
+  std::string distribution = distribution_of(profile);
+  if (distribution.empty()) {
+    return false;
+  }
+  lima::Driver driver(m_runner, m_paths);
+  return driver
+      .shell(profile, {"sudo", "sh", "-s", "--", "running", distribution}, script_text(),
+             std::chrono::minutes(1))
+      .ok();
+}
+
 std::optional<std::string> KubernetesLayer::server_version(const config::Profile& profile) {
   int port = port_of(profile);
   if (port == 0) {

@@ -21,6 +21,8 @@
 #       stops the cluster and removes its state, keeping the installed programs and images.
 #   ready DIST
 #       exit 0 when the API server answers /readyz.
+#   running DIST
+#       exit 0 when one of the cluster's services is active (started, starting or hung).
 #   kubeconfig DIST
 #       prints the admin kubeconfig.
 #   load RUNTIME IMAGE...
@@ -1292,6 +1294,17 @@ action_ready() {
   fi
 }
 
+action_running() {
+  [ $# -eq 1 ] || fail "usage: running DIST"
+  check_dist "$1"
+  if [ "$1" = k3s ]; then
+    systemctl is-active --quiet k3s.service
+  else
+    # shellcheck disable=SC2086
+    systemctl is-active --quiet $services
+  fi
+}
+
 action_kubeconfig() {
   [ $# -eq 1 ] || fail "usage: kubeconfig DIST"
   check_dist "$1"
@@ -1341,7 +1354,7 @@ action_load() {
   rm -f "$archive"
 }
 
-[ $# -ge 1 ] || fail "usage: ACTION ARGS... (installed, install, start, stop, delete, ready, kubeconfig, load)"
+[ $# -ge 1 ] || fail "usage: ACTION ARGS... (installed, install, start, stop, delete, ready, running, kubeconfig, load)"
 action=$1
 shift
 case "$action" in
@@ -1351,6 +1364,7 @@ case "$action" in
   stop) action_stop "$@" ;;
   delete) action_delete "$@" ;;
   ready) action_ready "$@" ;;
+  running) action_running "$@" ;;
   kubeconfig) action_kubeconfig "$@" ;;
   load) action_load "$@" ;;
   *) fail "unknown Kubernetes action '$action'" ;;

@@ -47,6 +47,10 @@ public:
   // Whether the profile's cluster answers on its forwarded port (its API server's /readyz).
   bool answers(const config::Profile& profile);
 
+  // Whether one of the cluster's services runs in the guest, answering or not (the guest
+  // script's `running` action); false without a cluster.
+  bool runs_in_guest(const config::Profile& profile);
+
   // The cluster's server version (e.g. v1.35.4), when it answers.
   std::optional<std::string> server_version(const config::Profile& profile);
 

@@ -1,5 +1,6 @@
-// Whether a profile's cluster runs (status, list, version, `kubernetes stop`) is whether its API
-// server says it is ready on the forwarded port; a slow answer still counts.
+// Whether a profile's cluster runs for status, list and version is whether its API server says
+// it is ready on the forwarded port (a slow answer still counts); for `kubernetes stop`, whether
+// its services run in the guest, so that a hung API server can be stopped.
 #include "colima/app/kubernetes.hpp"
 #include "colima/util/fs.hpp"
 #include "fake_runner.hpp"
@@ -70,6 +71,22 @@ TEST_F(KubernetesProbe, AProfileWithoutAClusterIsNotAsked) {
   EXPECT_FALSE(layer().answers(other));
   EXPECT_EQ(layer().server_version(other), std::nullopt);
   EXPECT_TRUE(m_runner.commands().empty());
+}
+
+TEST_F(KubernetesProbe, WhetherTheClusterRunsInTheGuestIsAskedOfItsServicesByTheGuestScript) {
+  m_runner.on({"limactl", "shell"}, process::Result{0, "", ""});
+  EXPECT_TRUE(layer().runs_in_guest(m_profile));
+  ASSERT_EQ(m_runner.commands().size(), 1U);
+  const process::Command& asked = m_runner.commands().front();
+  EXPECT_EQ(asked.argv,
+            (std::vector<std::string>{"limactl", "shell", "--workdir", "/", "colima-k8s", "sudo",
+                                      "sh", "-s", "--", "running", "kubernetes"}));
+  EXPECT_NE(asked.stdin_data.find("action_running()"), std::string::npos)
+      << "the guest script travels on stdin";
+  m_runner.on({"limactl", "shell"}, process::Result{3, "", ""}); // no service active
+  EXPECT_FALSE(layer().runs_in_guest(m_profile));
+  EXPECT_FALSE(layer().runs_in_guest(config::Profile::from_name("other")));
+  EXPECT_EQ(m_runner.commands().size(), 2U) << "a profile without a cluster is not asked";
 }
 
 } // namespace colima::app
