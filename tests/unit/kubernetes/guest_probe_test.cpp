@@ -8,6 +8,7 @@
 #include "colima/util/templates.hpp"
 #include "loopback.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 #include <csignal>
 #include <gtest/gtest.h>
@@ -91,13 +92,10 @@ protected:
 
   // `ready kubernetes` as colima sends it, with the guest's Kubernetes directory moved.
   process::Result ready() {
-    std::string text = std::string(templates::find("runtime/guest-lib.sh").value()) +
-                       std::string(templates::find("kubernetes/kubernetes.sh").value());
-    const std::string guest = "/var/lib/colima-kubernetes";
-    for (std::size_t at = text.find(guest); at != std::string::npos;
-         at = text.find(guest, at + 1)) {
-      text.replace(at, guest.size(), kube().string());
-    }
+    std::string text =
+        test::replace_all(std::string(templates::find("runtime/guest-lib.sh").value()) +
+                              std::string(templates::find("kubernetes/kubernetes.sh").value()),
+                          "/var/lib/colima-kubernetes", kube().string());
     return m_runner.run(
         process::Command{.argv = {"sh", "-s", "--", "ready", "kubernetes"}, .stdin_data = text});
   }

@@ -7,6 +7,7 @@
 #include "colima/runtime/runtime.hpp"
 #include "colima/util/fs.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 #include <chrono>
 #include <gtest/gtest.h>
@@ -29,12 +30,8 @@ protected:
 
   // Runs the script as colima sends it, its /etc and /usr/local/libexec under root().
   process::Result run(GuestScript script) {
-    std::string& text = script.text;
     for (const std::string dir : {"/etc/", "/usr/local/libexec/"}) {
-      for (std::size_t at = text.find(dir); at != std::string::npos; at = text.find(dir, at + 1)) {
-        text.replace(at, dir.size(), root().string() + dir);
-        at += root().string().size();
-      }
+      script.text = test::replace_all(script.text, dir, root().string() + dir);
     }
     std::vector<std::string> argv = {"sh", "-s", "--"};
     argv.insert(argv.end(), script.args.begin(), script.args.end());
