@@ -263,7 +263,7 @@ void KubernetesLayer::load(const config::Profile& profile, const std::string& ru
 }
 
 namespace {
-// An API server that answers answers at once; one in an emulated guest beside other VMs took
+// A ready API server answers at once; one in an emulated guest beside other VMs took
 // more than 3 s (an e2e run on 2 cores, where status said running and the next command not), so
 // a slow answer gets 10 s. A cluster that is down is refused at once and costs nothing.
 process::Result ask_api(process::Runner& runner, int port, const std::string& path) {
