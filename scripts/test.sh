@@ -54,6 +54,26 @@ build_sanitized() {
   cmake --build "$1"
 }
 
+# Prints, for the first failed test cases in ctest's log $1, the lines before their first
+# gtest failure and the failure messages, 40 lines a case at most: ctest's own output keeps a
+# failed tier's whole log, and a CI page that shows only its head and tail loses the cause.
+print_failures() {
+  [ -f "$1" ] || return 0
+  awk '
+    /^\[ RUN      \]/ { n = 0; failed = 0; name = $4 }
+    { block[++n] = $0 }
+    / Failure$/ && !failed { failed = n }
+    /^\[  FAILED  \] [A-Za-z0-9_]+\.[A-Za-z0-9_]+ \(/ && failed && shown < 6 {
+      shown++
+      printf "test: failed: %s\n", name
+      from = failed > 8 ? failed - 8 : 1
+      to = from + 40 < n ? from + 40 : n
+      for (i = from; i <= to; i++) print "  " block[i]
+      failed = 0
+    }
+  ' "$1" >&2
+}
+
 # As the test user: build with warnings as errors, check formatting, run every tier.
 run_tiers() {
   local build="$work/build"
@@ -88,7 +108,10 @@ run_tiers() {
     tail -n 40 "$work/build-sanitize.log" >&2
     die "the ASan/UBSan build failed (log: $work/build-sanitize.log)"
   fi
-  [ "$status" = 0 ] || die "the unit, contract, e2e or e2e-kubernetes tier failed"
+  if [ "$status" != 0 ]; then
+    print_failures "$build/Testing/Temporary/LastTest.log"
+    die "the unit, contract, e2e or e2e-kubernetes tier failed"
+  fi
   say "running the unit tier under sanitizers and the fuzz tier"
   ctest --test-dir "$checked" -L 'unit|fuzz' --output-on-failure --no-tests=error -j2
 }
