@@ -88,7 +88,7 @@ nlohmann::ordered_json ListEntry::to_json() const {
 
 std::optional<Status> App::status(const config::Profile& profile) {
   lima::Driver driver(m_runner, m_paths);
-  auto instance = driver.find(profile);
+  auto instance = driver.read(profile);
   if (!instance) {
     return std::nullopt;
   }
@@ -129,7 +129,7 @@ std::optional<Status> App::status(const config::Profile& profile) {
 std::vector<ListEntry> App::list(const std::optional<config::Profile>& only) {
   lima::Driver driver(m_runner, m_paths);
   std::vector<ListEntry> entries;
-  for (const auto& instance : driver.list()) {
+  for (const auto& instance : driver.read_list()) {
     if (!is_colima_instance(instance.name) || (only && instance.name != only->id())) {
       continue;
     }

@@ -1,5 +1,6 @@
 #include "colima/lima/driver.hpp"
 
+#include "colima/lima/instance_reader.hpp"
 #include "colima/lima/log_lines.hpp"
 #include "colima/lima/stale_state.hpp"
 #include "colima/util/error.hpp"
@@ -62,13 +63,32 @@ std::vector<std::string> Driver::clean_stale(const config::Profile& profile) {
   return remove_stale(dir, check_claims(dir, profile.id()).stale);
 }
 
-std::optional<Instance> Driver::find(const config::Profile& profile) {
-  for (auto& instance : list()) {
-    if (instance.name == profile.id()) {
-      return instance;
+namespace {
+std::optional<Instance> named(std::vector<Instance> instances, const std::string& name) {
+  for (auto& instance : instances) {
+    if (instance.name == name) {
+      return std::move(instance);
     }
   }
   return std::nullopt;
+}
+} // namespace
+
+std::optional<Instance> Driver::find(const config::Profile& profile) {
+  return named(list(), profile.id());
+}
+
+std::vector<Instance> Driver::read_list() {
+  if (auto instances = read_instances(m_paths.lima_home())) {
+    return std::move(*instances);
+  }
+  spdlog::debug("lima: '{}' holds what only limactl reads: asking it",
+                m_paths.lima_home().string());
+  return list();
+}
+
+std::optional<Instance> Driver::read(const config::Profile& profile) {
+  return named(read_list(), profile.id());
 }
 
 void Driver::create(const config::Profile& profile, const std::filesystem::path& document,

@@ -1,6 +1,7 @@
 // The real limactl accepts what colima gives it. These tests skip when limactl is missing,
 // unless COLIMA_REQUIRE_ALL_TIERS=1 (as in CI), where a missing tool is a failure.
 #include "colima/lima/document.hpp"
+#include "colima/lima/instance_reader.hpp"
 #include "colima/lima/version.hpp"
 #include "colima/process/posix_runner.hpp"
 #include "colima/runtime/runtime.hpp"
@@ -39,9 +40,10 @@ protected:
     }
   }
 
-  process::Result validate(const config::Settings& settings, const config::Profile& profile,
-                           const std::vector<std::string>& host_addresses = {},
-                           std::optional<DirectBoot> boot = std::nullopt) {
+  // Renders the document colima would give Lima for the profile; returns its file.
+  fs::path render(const config::Settings& settings, const config::Profile& profile,
+                  const std::vector<std::string>& host_addresses = {},
+                  std::optional<DirectBoot> boot = std::nullopt) {
     config::Paths paths(m_dir / "home", m_dir / "colima");
     auto runtime = runtime::make(settings.runtime);
     DocumentInputs inputs{.image_location = (m_dir / "disk.qcow2").string(),
@@ -54,7 +56,19 @@ protected:
     }
     fs::path file = m_dir / (profile.id() + ".yaml");
     util::atomic_write(file, emit_document(render_document(settings, profile, inputs)));
-    return m_runner.run(process::Command{.argv = {"limactl", "validate", file.string()},
+    return file;
+  }
+
+  process::Result validate(const config::Settings& settings, const config::Profile& profile,
+                           const std::vector<std::string>& host_addresses = {},
+                           std::optional<DirectBoot> boot = std::nullopt) {
+    return limactl(
+        {"validate", render(settings, profile, host_addresses, std::move(boot)).string()});
+  }
+
+  process::Result limactl(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), "limactl");
+    return m_runner.run(process::Command{.argv = std::move(arguments),
                                          .env = {{"LIMA_HOME", (m_dir / "lima").string()}}});
   }
 
@@ -134,11 +148,46 @@ TEST_F(Limactl, ValidatesADirectKernelBootUnderSeaBios) {
   EXPECT_NE(document.find("legacyBIOS: true"), std::string::npos) << document;
 }
 
+TEST_F(Limactl, ListsTheInstancesItCreatedAsColimaReadsThemFromTheirDirectories) {
+  config::Settings small;
+  config::Settings other;
+  other.arch = "aarch64";
+  other.cpu = 3;
+  other.memory = 1.5;
+  other.root_disk = 12;
+  // Lima copies the image into the instance at create time: a small raw disk will do.
+  util::atomic_write(m_dir / "disk.qcow2", std::string(1 << 20, '\0'));
+  for (const auto& [name, settings] : {std::pair{"alpha", small}, std::pair{"beta", other}}) {
+    config::Profile profile = config::Profile::from_name(name);
+    // `limactl create` writes the instance without booting it.
+    process::Result created = limactl(
+        {"create", "--tty=false", "--name", profile.id(), render(settings, profile).string()});
+    ASSERT_TRUE(created.ok()) << created.err;
+  }
+  process::Result listed = limactl({"list", "--json"});
+  ASSERT_TRUE(listed.ok()) << listed.err;
+  std::vector<Instance> expected = parse_instances(listed.out);
+  auto read = read_instances(m_dir / "lima");
+  ASSERT_TRUE(read) << "colima's documents are read without limactl";
+  ASSERT_EQ(expected.size(), 2U) << listed.out;
+  ASSERT_EQ(read->size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ((*read)[i].name, expected[i].name);
+    EXPECT_EQ((*read)[i].status, expected[i].status) << expected[i].name;
+    EXPECT_EQ((*read)[i].arch, expected[i].arch) << expected[i].name;
+    EXPECT_EQ((*read)[i].cpus, expected[i].cpus) << expected[i].name;
+    EXPECT_EQ((*read)[i].memory, expected[i].memory) << expected[i].name;
+    EXPECT_EQ((*read)[i].disk, expected[i].disk) << expected[i].name;
+    EXPECT_EQ(fs::path((*read)[i].dir), fs::path(expected[i].dir)) << expected[i].name;
+  }
+  EXPECT_EQ(expected[1].cpus, 3) << "the settings reached Lima";
+  EXPECT_EQ(expected[1].arch, "aarch64");
+}
+
 TEST_F(Limactl, RefusesABrokenDocumentSoTheContractCanFail) {
   fs::path file = m_dir / "broken.yaml";
   util::atomic_write(file, "vmType: qemu\ncpus: -4\nimages: []\n");
-  process::Result result = m_runner.run(process::Command{
-      .argv = {"limactl", "validate", file.string()}, .env = {{"LIMA_HOME", m_dir.string()}}});
+  process::Result result = limactl({"validate", file.string()});
   EXPECT_FALSE(result.ok());
   // limactl v2.2.0 stops at the first fault, the missing image (it accepts cpus: -4 alone).
   EXPECT_NE((result.out + result.err).find("field `images` must be set"), std::string::npos)

@@ -94,6 +94,15 @@ TEST_F(VmStart, ListJsonHasOneLinePerProfile) {
   EXPECT_EQ(json["status"], "Running");
   EXPECT_EQ(json["runtime"], "docker");
   EXPECT_EQ(r.out.find('\n'), r.out.size() - 1);
+  // colima reads Lima's directories without limactl: what limactl says of the running VM.
+  process::Result lima = vm().run({"limactl", "list", "--json", "colima"}, {},
+                                  {{"LIMA_HOME", (vm().home() / ".config/colima/_lima").string()}});
+  ASSERT_EQ(lima.exit_code, 0) << lima.err;
+  nlohmann::json truth = nlohmann::json::parse(lima.out);
+  EXPECT_EQ(truth["status"], json["status"]);
+  EXPECT_EQ(truth["arch"], json["arch"]);
+  EXPECT_EQ(truth["cpus"], json["cpus"]);
+  EXPECT_EQ(truth["memory"], json["memory"]);
 }
 
 TEST_F(VmStart, TheHomeMountIsReadAndWrittenByTheGuest) {

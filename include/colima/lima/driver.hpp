@@ -27,6 +27,12 @@ public:
   std::vector<Instance> list();
   // The profile's instance, or nullopt when Lima has none.
   std::optional<Instance> find(const config::Profile& profile);
+  // list() and find() read from the instance directories without running limactl (see
+  // instance_reader.hpp), for the read-only `list` and `status`, whose time is mostly one
+  // limactl; limactl itself when the directories hold what only it reads. The commands that
+  // change a VM ask limactl, whose view they act on.
+  std::vector<Instance> read_list();
+  std::optional<Instance> read(const config::Profile& profile);
   // Removes the pid files (and the sockets of a dead host agent) that a crash left in the
   // profile's instance directory; returns what it removed.
   std::vector<std::string> clean_stale(const config::Profile& profile);

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <unistd.h>
 
@@ -569,12 +570,27 @@ TEST_F(ColimaCli, AnUnwritableColimaHomeIsAClearErrorNamingThePath) {
 
 TEST_F(ColimaCli, StatusJsonStillPrintsOneObjectWhenLimaCannotBeAsked) {
   fs::remove(m_home / "bin" / "limactl");
+  // Lima's overrides: only limactl reads such a home, and it is missing.
+  util::atomic_write(m_home / ".colima" / "_lima" / "_config" / "override.yaml", "cpus: 8\n");
   auto r = colima({"status", "--json", "--profile", "work"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(r.out, "{\"display_name\":\"colima [profile=work]\",\"status\":\"Unknown\","
                    "\"error\":\"error listing instances: 'limactl' not found\"}\n");
   EXPECT_TRUE(contains(r.err, "colima: error: error listing instances: 'limactl' not found"))
       << r.err;
+}
+
+TEST_F(ColimaCli, StatusAndListReadLimasDirectoriesWithoutRunningLimactl) {
+  fs::remove(m_home / "bin" / "limactl");
+  util::atomic_write(m_home / ".colima" / "_lima" / "colima-work" / "lima.yaml",
+                     "vmType: qemu\narch: x86_64\ncpus: 2\nmemory: 2048MiB\ndisk: 20GiB\n");
+  auto r = colima({"status", "--json", "--profile", "work"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["status"], "Stopped") << r.out;
+  r = colima({"list", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"name\":\"work\",\"status\":\"Stopped\",\"arch\":\"x86_64\",\"cpus\":2,"
+                   "\"memory\":2147483648,\"disk\":21474836480}\n");
 }
 
 TEST_F(ColimaCli, AMissingLimactlIsAClearErrorWithTheInstallHint) {
