@@ -42,10 +42,9 @@ stop_leftover_vms() {
   rm -rf /var/tmp/ce2e-* 2>/dev/null || true
 }
 
-# As the test user, in the background: builds the unit tests and the fuzz targets with clang
-# under ASan and UBSan into $1, at the lowest CPU priority.
+# As the test user: builds the unit tests and the fuzz targets with clang under ASan and UBSan
+# into $1.
 build_sanitized() {
-  renice -n 19 -p "$BASHPID" >/dev/null
   if [ ! -f "$1/build.ninja" ]; then
     CC=clang-14 CXX=clang++-14 cmake -S "$work/src" -B "$1" -G Ninja \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOLIMA_WERROR=ON -DCOLIMA_SANITIZE=address,undefined \
@@ -93,25 +92,20 @@ run_tiers() {
     scripts/*.sh .ci/run &&
     shellcheck -e SC2016,SC2012,SC2015 templates/image/build-image.sh) ||
     die "shellcheck found problems in the shell scripts"
-  # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer (clang), and the
-  # libFuzzer targets for COLIMA_FUZZ_SECONDS each. Their build (about 5 minutes on 2 cores) runs
-  # at the lowest priority beside the VM tiers, on the CPU time the emulated guests leave idle.
-  local checked="$work/build-sanitize"
-  say "building with ASan, UBSan and libFuzzer in $checked, at nice 19 beside the tiers"
-  build_sanitized "$checked" >"$work/build-sanitize.log" 2>&1 &
-  local sanitize_build=$!
   say "running the unit, contract, e2e and e2e-kubernetes tiers"
-  local status=0
-  COLIMA_REQUIRE_ALL_TIERS=1 ctest --test-dir "$build" -L '^(unit|contract|e2e|e2e-kubernetes)$' \
-    --output-on-failure --no-tests=error -j2 || status=$?
-  if ! wait "$sanitize_build"; then
-    tail -n 40 "$work/build-sanitize.log" >&2
-    die "the ASan/UBSan build failed (log: $work/build-sanitize.log)"
-  fi
-  if [ "$status" != 0 ]; then
+  if ! COLIMA_REQUIRE_ALL_TIERS=1 ctest --test-dir "$build" \
+    -L '^(unit|contract|e2e|e2e-kubernetes)$' --output-on-failure --no-tests=error -j2; then
     print_failures "$build/Testing/Temporary/LastTest.log"
     die "the unit, contract, e2e or e2e-kubernetes tier failed"
   fi
+  # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer (clang), and the
+  # libFuzzer targets for COLIMA_FUZZ_SECONDS each. Built after the VM tiers, not beside them:
+  # stop 27's CI run, the one run with this build beside the tiers, failed in the e2e tier
+  # (a start of a grown data disk, and the incus suite) where the run before had passed; with
+  # the cause unknown, the 3 minutes this build saved beside the guests are not worth it.
+  local checked="$work/build-sanitize"
+  say "building with ASan, UBSan and libFuzzer in $checked"
+  build_sanitized "$checked"
   say "running the unit tier under sanitizers and the fuzz tier"
   ctest --test-dir "$checked" -L 'unit|fuzz' --output-on-failure --no-tests=error -j2
 }
