@@ -16,8 +16,9 @@
 namespace colima::lima {
 
 // colima's only way to drive Lima: every call is one `limactl` argv with LIMA_HOME set to
-// <COLIMA_HOME>/_lima. Throws process::ProcessError when limactl fails, with the line of its
-// stderr that says why (see failure_line).
+// <COLIMA_HOME>/_lima, but for read_list() and read(), which read the instance directories. Throws
+// process::ProcessError when limactl fails, with the line of its stderr that says why (see
+// failure_line).
 class Driver {
 public:
   Driver(process::Runner& runner, config::Paths paths);
