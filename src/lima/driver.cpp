@@ -78,8 +78,8 @@ std::optional<Instance> Driver::find(const config::Profile& profile) {
   return named(list(), profile.id());
 }
 
-std::vector<Instance> Driver::read_list() {
-  if (auto instances = read_instances(m_paths.lima_home())) {
+std::vector<Instance> Driver::read_or_list(const std::string& only) {
+  if (auto instances = read_instances(m_paths.lima_home(), only)) {
     return std::move(*instances);
   }
   spdlog::debug("lima: '{}' holds what only limactl reads: asking it",
@@ -87,8 +87,12 @@ std::vector<Instance> Driver::read_list() {
   return list();
 }
 
+std::vector<Instance> Driver::read_list() {
+  return read_or_list({});
+}
+
 std::optional<Instance> Driver::read(const config::Profile& profile) {
-  return named(read_list(), profile.id());
+  return named(read_or_list(profile.id()), profile.id());
 }
 
 void Driver::create(const config::Profile& profile, const std::filesystem::path& document,

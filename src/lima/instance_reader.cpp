@@ -57,16 +57,7 @@ std::optional<Instance> read_instance(const fs::path& dir) {
   instance.cpus = std::stoi(*cpus);
   instance.memory = *memory_bytes;
   instance.disk = *disk_bytes;
-  switch (check_claims(dir, instance.name).genuine) {
-  case 2:
-    instance.status = "Running";
-    break;
-  case 0:
-    instance.status = "Stopped";
-    break;
-  default:
-    instance.status = "Broken";
-  }
+  instance.status = status_of(check_claims(dir, instance.name));
   return instance;
 }
 
@@ -118,7 +109,8 @@ std::optional<std::int64_t> parse_size(std::string_view text) {
   return static_cast<std::int64_t>(value);
 }
 
-std::optional<std::vector<Instance>> read_instances(const fs::path& lima_home) {
+std::optional<std::vector<Instance>> read_instances(const fs::path& lima_home,
+                                                    const std::string& only) {
   std::vector<Instance> instances;
   std::error_code error;
   for (const char* merged : {"default.yaml", "override.yaml"}) {
@@ -135,8 +127,8 @@ std::optional<std::vector<Instance>> read_instances(const fs::path& lima_home) {
   }
   for (; entries != fs::directory_iterator(); entries.increment(error)) {
     std::string name = entries->path().filename().string();
-    if (name.starts_with("_") || name.starts_with(".") || !entries->is_directory(error) ||
-        !fs::exists(entries->path() / "lima.yaml", error)) {
+    if ((!only.empty() && name != only) || name.starts_with("_") || name.starts_with(".") ||
+        !entries->is_directory(error) || !fs::exists(entries->path() / "lima.yaml", error)) {
       continue;
     }
     auto instance = read_instance(entries->path());

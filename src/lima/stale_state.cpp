@@ -72,11 +72,22 @@ Claims check_claims(const fs::path& instance_dir, const std::string& instance) {
   return claims;
 }
 
+std::string status_of(const Claims& claims) {
+  switch (claims.genuine) {
+  case 2:
+    return "Running";
+  case 0:
+    return "Stopped";
+  default:
+    return "Broken";
+  }
+}
+
 std::string status_without(const std::string& lima_status, const Claims& claims) {
   if (claims.stale.empty() || (lima_status != "Running" && lima_status != "Broken")) {
     return lima_status;
   }
-  return claims.genuine == 0 ? "Stopped" : "Broken";
+  return status_of(claims);
 }
 
 std::vector<std::string> remove_stale(const fs::path& instance_dir,

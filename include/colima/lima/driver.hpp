@@ -30,8 +30,9 @@ public:
   std::optional<Instance> find(const config::Profile& profile);
   // list() and find() read from the instance directories without running limactl (see
   // instance_reader.hpp), for the read-only `list` and `status`, whose time is mostly one
-  // limactl; limactl itself when the directories hold what only it reads. The commands that
-  // change a VM ask limactl, whose view they act on.
+  // limactl; limactl itself when the directories hold what only it reads. read() reads the
+  // profile's directory alone. The commands that change a VM ask limactl, whose view they act
+  // on.
   std::vector<Instance> read_list();
   std::optional<Instance> read(const config::Profile& profile);
   // Removes the pid files (and the sockets of a dead host agent) that a crash left in the
@@ -101,6 +102,8 @@ public:
   std::map<std::string, std::string> environment() const;
 
 private:
+  // read_instances for the instance named `only` (all when empty), else limactl's list.
+  std::vector<Instance> read_or_list(const std::string& only);
   process::Command limactl(std::vector<std::string> arguments) const;
   process::Result checked(const process::Command& command, const std::string& context);
 

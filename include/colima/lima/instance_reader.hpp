@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,7 +23,9 @@ namespace colima::lima {
 // `_config/default.yaml` or `_config/override.yaml` (values merged into every instance), a
 // lima.yaml that is not YAML, names another VM type than qemu, or lacks arch, cpus, memory or
 // disk (colima writes all four), or a size it cannot parse. The caller asks limactl then.
-std::optional<std::vector<Instance>> read_instances(const std::filesystem::path& lima_home);
+// With `only`, the instance of that name alone is read (an empty list when there is none).
+std::optional<std::vector<Instance>> read_instances(const std::filesystem::path& lima_home,
+                                                    const std::string& only = {});
 
 // A size as Lima reads one (go-units' RAMInBytes): a number, optionally with a fraction, an
 // optional space, then an optional unit k, m, g, t or p (any case, powers of 1024) with an

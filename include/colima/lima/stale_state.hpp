@@ -28,9 +28,12 @@ struct Claims {
 // process has the pid, so a reused pid makes a dead VM look Running. Missing files are fine.
 Claims check_claims(const std::filesystem::path& instance_dir, const std::string& instance);
 
-// What Lima's status becomes once the stale claims are disregarded: Stopped when no claim is
-// left standing, Broken when one is; unchanged without stale claims or when Lima says neither
-// Running nor Broken.
+// Lima's rule for a VM's status from its two pid files, counting only the genuine claims:
+// both -> Running, neither -> Stopped, one -> Broken.
+std::string status_of(const Claims& claims);
+
+// What Lima's status becomes once the stale claims are disregarded (status_of); unchanged
+// without stale claims or when Lima says neither Running nor Broken.
 std::string status_without(const std::string& lima_status, const Claims& claims);
 
 // Removes the stale pid files and, when the host agent's claim was stale, the sockets that only

@@ -93,6 +93,22 @@ TEST(InstanceReader, OnlyDirectoriesWithALimaYamlAndNoLeadingUnderscoreOrDotAreI
   EXPECT_EQ((*instances)[1].name, "colima-b");
 }
 
+TEST(InstanceReader, OneNamedInstanceIsReadAloneAndAnOddNeighbourDoesNotMatter) {
+  test::TempDir home;
+  instance(home.path(), "colima-work");
+  instance(home.path(), "colima-odd", {"memory", "lots"});
+  EXPECT_FALSE(read_instances(home.path())) << "the whole home holds what only limactl reads";
+  auto one = read_instances(home.path(), "colima-work");
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->size(), 1U);
+  EXPECT_EQ(one->front().name, "colima-work");
+  EXPECT_EQ(one->front().memory, 2048 * k_mib);
+  auto none = read_instances(home.path(), "colima-absent");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  EXPECT_FALSE(read_instances(home.path(), "colima-odd"));
+}
+
 TEST(InstanceReader, AMissingHomeHasNoInstances) {
   test::TempDir home;
   auto instances = read_instances(home.path() / "nothing-here");
