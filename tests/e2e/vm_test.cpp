@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <memory>
+#include <mutex>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,6 +119,9 @@ void VmTest::SetUp() {
 }
 
 VmSession& VmTest::vm() {
+  // A test's helper thread may be the first to ask (Faults' killer, when that suite runs alone).
+  static std::mutex creating;
+  std::lock_guard<std::mutex> lock(creating);
   if (!session()) {
     session() = std::make_unique<VmSession>();
   }
