@@ -39,6 +39,9 @@ void write_networks(const config::Paths& paths, const config::Settings& settings
                      fs::perms(0644));
 }
 
+// How many times a start boots a guest whose kernel keeps stalling before it gives up.
+constexpr int k_boots_of_a_stalled_guest = 2;
+
 // A failed `limactl start`: the stage it reached, what failed, the root cause from Lima's and
 // QEMU's logs, and one remedy.
 std::string start_failure(const config::Profile& profile, const lima::StartMonitor& monitor,
@@ -186,12 +189,24 @@ bool App::boot(const config::Profile& profile, const config::Settings& settings)
   if (auto loaded = config::load_settings(m_paths.state_file(profile))) {
     state = loaded->settings;
   }
-  // A failed `limactl start` becomes an error with its stage, root cause and remedy.
+  // A failed `limactl start` becomes an error with its stage, root cause and remedy. A guest
+  // whose kernel stalled while booting (a vCPU timer that never fires, seen under software
+  // emulation: such a boot does not recover) is stopped and booted once more first.
   auto explained = [&](const std::function<void()>& limactl_start) {
-    try {
-      limactl_start();
-    } catch (const process::ProcessError& error) {
-      throw Error(start_failure(profile, monitor, error.what(), instance_dir / "ha.stderr.log"));
+    for (int boot = 1;; ++boot) {
+      try {
+        boot == 1 ? limactl_start() : driver.resume(profile, options);
+        return;
+      } catch (const process::ProcessError& error) {
+        if (!monitor.guest_stalled() || boot == k_boots_of_a_stalled_guest) {
+          throw Error(
+              start_failure(profile, monitor, error.what(), instance_dir / "ha.stderr.log"));
+        }
+        m_progress.warn("the guest's kernel stalled while booting (a vCPU timer never fired): "
+                        "stopping the VM and booting it again");
+        driver.stop(profile, true);
+        monitor.restart();
+      }
     }
   };
   util::create_directories(m_paths.profile_dir(profile));

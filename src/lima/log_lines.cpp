@@ -80,6 +80,10 @@ bool is_fatal_message(std::string_view message) {
          contains(message, "No bootable device");
 }
 
+bool is_stall_message(std::string_view message) {
+  return contains(message, "rcu") && contains(message, "kthread timer wakeup didn't happen");
+}
+
 std::string failure_line(std::string_view stderr_text) {
   std::string found;
   std::string first;

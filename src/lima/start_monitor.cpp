@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <fstream>
+#include <sys/stat.h>
 
 namespace colima::lima {
 
@@ -38,8 +39,35 @@ bool is_running(int pid) {
 
 } // namespace
 
+// The logs check() reads: Lima's host agent's, and the guest's consoles (serial, the virtio
+// console, and the PL011 port of arm guests).
+constexpr const char* k_watched_logs[] = {"ha.stderr.log", "serial.log", "serialp.log",
+                                          "serialv.log"};
+
 StartMonitor::StartMonitor(fs::path instance_dir, std::function<void(const std::string&)> on_stage)
-    : m_instance_dir(std::move(instance_dir)), m_on_stage(std::move(on_stage)) {}
+    : m_instance_dir(std::move(instance_dir)), m_on_stage(std::move(on_stage)) {
+  skip_present_content();
+}
+
+void StartMonitor::restart() {
+  m_stage.clear();
+  m_last_error.clear();
+  m_agent_pid = 0;
+  m_qemu_pid = 0;
+  m_qemu_exited = false;
+  m_guest_stalled = false;
+  skip_present_content();
+}
+
+void StartMonitor::skip_present_content() {
+  m_tails.clear();
+  for (const char* log : k_watched_logs) {
+    struct stat info {};
+    bool present = ::stat((m_instance_dir / log).c_str(), &info) == 0;
+    m_tails[log] =
+        present ? Tail{static_cast<std::uintmax_t>(info.st_size), "", info.st_ino} : Tail{};
+  }
+}
 
 void StartMonitor::stage(const std::string& name) {
   if (name != m_stage) {
@@ -81,7 +109,7 @@ std::optional<std::string> StartMonitor::check() {
     return "QEMU exited before the VM was ready";
   }
   // Every 200 ms: only what the logs gained since the last look is read and parsed.
-  for (const char* log : {"ha.stderr.log", "serial.log", "serialp.log"}) {
+  for (const char* log : k_watched_logs) {
     std::vector<std::string> lines = new_lines(log);
     // A last line without its newline yet (QEMU may die right after writing it) counts too.
     lines.push_back(m_tails[log].partial);
@@ -89,6 +117,10 @@ std::optional<std::string> StartMonitor::check() {
       std::string message = log_message(raw);
       if (is_fatal_message(message)) {
         return "the VM cannot run: " + message;
+      }
+      if (is_stall_message(message)) {
+        m_guest_stalled = true;
+        return "the guest's kernel stalled: " + util::trim(message);
       }
     }
   }
@@ -99,14 +131,16 @@ std::vector<std::string> StartMonitor::new_lines(const std::string& log) {
   std::vector<std::string> lines;
   Tail& tail = m_tails[log];
   std::ifstream in(m_instance_dir / log, std::ios::binary);
-  if (!in) {
+  struct stat info {};
+  if (!in || ::stat((m_instance_dir / log).c_str(), &info) != 0) {
     return lines;
   }
   in.seekg(0, std::ios::end);
   auto size = static_cast<std::uintmax_t>(std::max<std::streamoff>(in.tellg(), 0));
-  if (size < tail.offset) {
+  if (size < tail.offset || (tail.inode != 0 && tail.inode != info.st_ino)) {
     tail = Tail{};
   }
+  tail.inode = info.st_ino;
   if (size == tail.offset) {
     return lines;
   }

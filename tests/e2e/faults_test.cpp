@@ -1,8 +1,9 @@
 // Faults of a first start, on a real VM: QEMU killed while the new VM boots (the OOM killer, a
 // user); the error names the stage, the root cause and the remedy; a damaged boot or data disk
-// is refused before anything boots, and left as it was; the next start recovers with a working
-// engine on the data disk the failed boot never formatted; delete removes what is left. One
-// profile, `halfway`; runs after persistence_test.cpp, when the default profile is gone.
+// is refused before anything boots, and left as it was; the next start recovers, through a boot
+// whose kernel stalls, with a working engine on the data disk the failed boot never formatted;
+// delete removes what is left. One profile, `halfway`; runs after persistence_test.cpp, when the
+// default profile is gone.
 #include "colima/util/fs.hpp"
 #include "colima/util/strings.hpp"
 #include "vm_test.hpp"
@@ -41,7 +42,8 @@ protected:
 
 } // namespace
 
-TEST_F(Faults, AFirstStartWhoseQemuIsKilledIsExplainedDamagedDisksAreRefusedAndTheNextStartWorks) {
+TEST_F(Faults,
+       AKilledFirstBootIsExplainedDamagedDisksAreRefusedAndTheNextStartSurvivesAStalledBoot) {
   // The profile goes when the case ends, also when an assertion stops it early (the VMs of
   // later suites need the memory and the CPU).
   struct Cleanup {
@@ -118,8 +120,36 @@ TEST_F(Faults, AFirstStartWhoseQemuIsKilledIsExplainedDamagedDisksAreRefusedAndT
   EXPECT_NE(r.err.find("'colima delete halfway' removes the VM"), std::string::npos) << r.err;
   swap_head(boot_disk, header);
 
-  // The next start recovers: the engine runs, its data on the data disk the guest formatted now.
+  // The next start recovers, through a boot whose kernel reports a stalled vCPU timer (as a
+  // guest did in CI, and never came up): written to the virtio console's log, which the guest
+  // leaves empty, once the guest has written to its serial console (QEMU has opened both logs
+  // then; the killed boot's serial log goes first). colima stops that boot and boots again.
+  fs::remove(instance_dir() / "serial.log");
+  done = false;
+  std::atomic<bool> stalled = false;
+  std::thread staller([&] {
+    while (!done) {
+      std::error_code error;
+      if (fs::exists(instance_dir() / "qemu.pid", error) &&
+          fs::file_size(instance_dir() / "serial.log", error) > 0 && !error) {
+        std::ofstream(instance_dir() / "serialv.log", std::ios::app)
+            << "[   22.849279] rcu: rcu_preempt kthread timer wakeup didn't happen for 5251 "
+               "jiffies! g-1147 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x402\n";
+        stalled = true;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
   r = start();
+  done = true;
+  staller.join();
+  ASSERT_TRUE(stalled) << "no stall was written: " << r.err;
+  EXPECT_NE(r.err.find("colima: warning: the guest's kernel stalled while booting (a vCPU timer "
+                       "never fired): stopping the VM and booting it again"),
+            std::string::npos)
+      << r.err;
+  // The engine runs, its data on the data disk the guest formatted now.
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = vm().run({"docker", "--context", "colima-halfway", "info", "--format", "{{.DockerRootDir}}"});
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -20,6 +20,9 @@ std::string log_message(std::string_view line);
 
 // Lines of QEMU, the guest's kernel or Lima that mean the VM will never come up.
 bool is_fatal_message(std::string_view message);
+// The guest kernel's report that a vCPU's timer never fired (RCU's "kthread timer wakeup didn't
+// happen"): under software emulation a boot that prints it has been seen to hang for good.
+bool is_stall_message(std::string_view message);
 
 // Why limactl failed, from its stderr: the last error or fatal message other than Lima's
 // generic "exiting, status=..." summary; else the first line with text on it.

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <memory>
 #include <yaml-cpp/yaml.h>
 
 namespace colima::app {
@@ -72,6 +73,39 @@ protected:
     app.start(m_profile, StartRequest{});
   }
 
+  // `limactl start` fails the first `stalls` times as it does when colima's watchdog stops it:
+  // the guest's kernel reported a stalled vCPU timer on its console. Then it succeeds.
+  void limactl_start_stalling(int stalls) {
+    auto count = std::make_shared<int>(0);
+    m_runner.on({"limactl", "start"}, [=, this](const process::Command& command) {
+      fs::path dir = m_paths.instance_dir(m_profile);
+      if (command.argv.back().ends_with(".yaml")) {
+        util::atomic_write(dir / "lima.yaml", *util::read_file(command.argv.back()));
+      }
+      if (++*count > stalls) {
+        return process::Result{};
+      }
+      util::atomic_write(dir / "serial.log",
+                         "[    9.7] ata6: SATA max UDMA/133\n"
+                         "[   22.8] rcu: rcu_preempt kthread timer wakeup didn't happen for 5251 "
+                         "jiffies! g-1147 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x402\n");
+      process::Result stopped{143, "", ""};
+      stopped.aborted = command.watchdog();
+      return stopped;
+    });
+  }
+
+  // The `limactl start` and `limactl stop` commands run, in order.
+  test::Argvs lifecycle() const {
+    test::Argvs found;
+    for (const auto& argv : m_runner.argvs()) {
+      if (argv.size() > 1 && argv[0] == "limactl" && (argv[1] == "stop" || argv[1] == "start")) {
+        found.push_back(argv);
+      }
+    }
+    return found;
+  }
+
   std::string start_error() {
     try {
       start();
@@ -99,7 +133,7 @@ protected:
   config::Paths m_paths{"/", "/"};
   config::Profile m_profile = config::Profile::from_name("half");
   test::FakeRunner m_runner;
-  util::Progress m_progress{stderr};
+  test::QuietProgress m_progress;
 };
 
 const std::string k_lima_stderr =
@@ -232,6 +266,34 @@ TEST_F(StartFailure, ABrokenVmWhoseHostAgentOutlivedItsQemuIsStoppedByForceThenS
   EXPECT_EQ(lifecycle[0], (std::vector<std::string>{"limactl", "stop", "--force", "colima-half"}));
   EXPECT_EQ(lifecycle[1],
             (std::vector<std::string>{"limactl", "start", "--tty=false", "colima-half"}));
+}
+
+TEST_F(StartFailure, AGuestWhoseKernelStalledWhileBootingIsStoppedAndBootedOnceMore) {
+  m_runner.on({"limactl", "stop"}, process::Result{});
+  limactl_start_stalling(1);
+  start();
+  test::Argvs expected = {{"limactl", "start", "--tty=false", "--name", "colima-half",
+                           (m_paths.profile_dir(m_profile) / "lima.yaml").string()},
+                          {"limactl", "stop", "--force", "colima-half"},
+                          {"limactl", "start", "--tty=false", "colima-half"}};
+  EXPECT_EQ(lifecycle(), expected);
+  EXPECT_EQ(m_progress.warnings,
+            std::vector<std::string>{"the guest's kernel stalled while booting (a vCPU timer "
+                                     "never fired): stopping the VM and booting it again"});
+  EXPECT_TRUE(fs::exists(m_paths.state_file(m_profile))) << "the second boot made the start";
+}
+
+TEST_F(StartFailure, AGuestWhoseKernelStallsAgainFailsTheStartWithTheStallAfterTwoBoots) {
+  m_runner.on({"limactl", "stop"}, process::Result{});
+  limactl_start_stalling(2);
+  std::string error = start_error();
+  EXPECT_EQ(lifecycle().size(), 3U) << ::testing::PrintToString(lifecycle());
+  EXPECT_NE(error.find("error starting the VM: 'limactl start --tty=false colima-half' stopped: "
+                       "the guest's kernel stalled: [   22.8] rcu: rcu_preempt kthread timer "
+                       "wakeup didn't happen for 5251 jiffies!"),
+            std::string::npos)
+      << error;
+  EXPECT_FALSE(fs::exists(m_paths.state_file(m_profile)));
 }
 
 TEST_F(StartFailure, AFailedBootNamesTheStageTheRootCauseInQemusWordsAndOneRemedy) {

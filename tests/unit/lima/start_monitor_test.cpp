@@ -5,6 +5,8 @@
 
 #include <fstream>
 #include <gtest/gtest.h>
+#include <string>
+#include <vector>
 
 namespace colima::lima {
 
@@ -49,6 +51,48 @@ TEST_F(StartWatchdog, ALogThatWasRecreatedSmallerIsReadFromItsStart) {
   EXPECT_FALSE(m_monitor.check());
   util::atomic_write(log("serialp.log"), "No bootable device.\n");
   EXPECT_EQ(m_monitor.check(), "the VM cannot run: No bootable device.");
+}
+
+TEST_F(StartWatchdog, AStalledVcpuTimerOnAnyConsoleStopsTheStartAsAStall) {
+  append(log("serial.log"), "[   11.5] input: ImExPS/2 Generic Explorer Mouse\n");
+  EXPECT_FALSE(m_monitor.check());
+  EXPECT_FALSE(m_monitor.guest_stalled());
+  append(log("serialv.log"), "[   22.8] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n");
+  EXPECT_FALSE(m_monitor.check()) << "a stall report alone may be a slow host";
+  append(log("serialv.log"), "[   22.8] rcu: rcu_preempt kthread timer wakeup didn't happen for "
+                             "5251 jiffies! g-1147 f0x0\n");
+  EXPECT_EQ(m_monitor.check(), "the guest's kernel stalled: [   22.8] rcu: rcu_preempt kthread "
+                               "timer wakeup didn't happen for 5251 jiffies! g-1147 f0x0");
+  EXPECT_TRUE(m_monitor.guest_stalled());
+}
+
+TEST_F(StartWatchdog, WhatTheLogsHeldBeforeTheMonitorWasMadeBelongsToAnEarlierBoot) {
+  append(log("serial.log"), "[    2.0] Kernel panic - not syncing: VFS\n");
+  StartMonitor monitor(m_dir.path(), [](const std::string&) {});
+  EXPECT_FALSE(monitor.check());
+  append(log("serial.log"), "No bootable device.\n");
+  EXPECT_EQ(monitor.check(), "the VM cannot run: No bootable device.");
+}
+
+TEST_F(StartWatchdog, ARestartForgetsTheStallAndReadsOnlyWhatTheNextBootWrites) {
+  std::vector<std::string> stages;
+  StartMonitor monitor(m_dir.path(), [&](const std::string& stage) { stages.push_back(stage); });
+  monitor.line("{\"level\":\"info\",\"msg\":\"Starting QEMU\"}");
+  append(log("serial.log"),
+         "rcu: rcu_sched kthread timer wakeup didn't happen for 6002 jiffies!\n");
+  EXPECT_TRUE(monitor.check());
+  EXPECT_TRUE(monitor.guest_stalled());
+  append(log("serial.log"), "rcu: rcu_sched kthread timer wakeup didn't happen for 12004 j\n");
+
+  monitor.restart();
+  EXPECT_FALSE(monitor.guest_stalled());
+  EXPECT_EQ(monitor.current_stage(), "");
+  EXPECT_FALSE(monitor.check()) << "the stalled boot's last report is not the next boot's";
+  // QEMU opens its console log anew for the next boot: read from its start.
+  util::atomic_write(log("serial.log"), "[    0.0] Linux version 6.12\n");
+  EXPECT_FALSE(monitor.check());
+  monitor.line("{\"level\":\"info\",\"msg\":\"Starting QEMU\"}");
+  EXPECT_EQ(stages, (std::vector<std::string>{"booting the VM", "booting the VM"}));
 }
 
 } // namespace colima::lima
