@@ -62,13 +62,27 @@ print_failures() {
     /^\[ RUN      \]/ { n = 0; failed = 0; name = $4 }
     { block[++n] = $0 }
     / Failure$/ && !failed { failed = n }
-    /^\[  FAILED  \] [A-Za-z0-9_]+\.[A-Za-z0-9_]+ \(/ && failed && shown < 6 {
-      shown++
-      printf "test: failed: %s\n", name
-      from = failed > 8 ? failed - 8 : 1
-      to = from + 40 < n ? from + 40 : n
-      for (i = from; i <= to; i++) print "  " block[i]
+    /^\[  FAILED  \] [A-Za-z0-9_]+\.[A-Za-z0-9_]+ \(/ && failed {
+      # One line for the summary: where it failed, and the first error line after that.
+      where = block[failed]; sub(/^.*\//, "", where); sub(/: Failure$/, "", where)
+      said = ""
+      for (i = failed + 1; i <= n && said == ""; i++) {
+        if (tolower(block[i]) ~ /error|stalled|timed out/) said = block[i]
+      }
+      gsub(/^[ |]+/, "", said)
+      summary[++failures] = sprintf("test:   %s (%s): %s", name, where, substr(said, 1, 220))
+      if (failures <= 6) {
+        printf "test: failed: %s\n", name
+        from = failed > 8 ? failed - 8 : 1
+        to = from + 40 < n ? from + 40 : n
+        for (i = from; i <= to; i++) print "  " block[i]
+      }
       failed = 0
+    }
+    END {
+      # Last, so that a page showing only the end of the output still names every failure.
+      if (failures) printf "test: %d failed case(s):\n", failures
+      for (i = 1; i <= failures; i++) print summary[i]
     }
   ' "$1" >&2
 }

@@ -27,6 +27,17 @@ namespace {
 const std::string k_version = "v1.35.4";
 const std::string k_image = "localhost/colima-e2e/busybox:k8s";
 
+// The last n lines of a text.
+std::string last_lines(const std::string& text, std::size_t n) {
+  std::vector<std::string> lines = util::split(text, '\n');
+  std::size_t from = lines.size() > n ? lines.size() - n : 0;
+  std::string out;
+  for (std::size_t i = from; i < lines.size(); ++i) {
+    out += lines[i] + "\n";
+  }
+  return out;
+}
+
 // A Deployment of two busybox web servers (imagePullPolicy Never: the image exists only in
 // the VM) and its Service `web` on port 80.
 std::string web_manifest(const std::string& image) {
@@ -129,10 +140,29 @@ preferences: {}
     return r;
   }
 
+  // What the cluster and the guest say about pods that never became ready: their events, and
+  // the guest kernel's reports of a stalled vCPU (seen in a CI run where one replica never
+  // became available).
+  static std::string why_web_is_not_ready(const std::string& context) {
+    process::Result pods = kubectl({"--context", context, "describe", "pods", "-l", "app=web"});
+    std::string profile = context.substr(std::string("colima-").size());
+    fs::path serial =
+        vm().home() / ".config" / "colima" / "_lima" / ("colima-" + profile) / "serial.log";
+    std::string stalls;
+    for (const auto& line : util::split(util::read_file(serial).value_or(""), '\n')) {
+      if (line.find("rcu") != std::string::npos && line.find("stall") != std::string::npos) {
+        stalls += line + "\n";
+      }
+    }
+    return "\nkubectl describe pods -l app=web:\n" + last_lines(pods.out, 60) +
+           "\nthe guest's RCU stall reports (" + serial.string() + "):\n" +
+           (stalls.empty() ? "none\n" : last_lines(stalls, 6));
+  }
+
   static void expect_web_served(const std::string& context) {
     process::Result r =
         kubectl({"--context", context, "rollout", "status", "deployment/web", "--timeout=300s"});
-    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err << why_web_is_not_ready(context);
     r = kubectl({"--context", context, "get", "deployment", "web", "-o",
                  "jsonpath={.status.readyReplicas}"});
     EXPECT_EQ(r.out, "2") << r.err;
