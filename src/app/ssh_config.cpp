@@ -27,9 +27,11 @@ void App::write_ssh_config(bool include_in_user_config) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     lock = util::FileLock::try_lock(lock_file, owner);
   }
+  // The running VMs as Lima's instance directories say (no limactl run: this is the last step
+  // of every start); read_list() asks limactl when it cannot read them.
   lima::Driver driver(m_runner, m_paths);
   std::string combined;
-  for (const auto& instance : driver.list()) {
+  for (const auto& instance : driver.read_list()) {
     if (!instance.running() ||
         !(instance.name == "colima" || instance.name.starts_with("colima-"))) {
       continue;

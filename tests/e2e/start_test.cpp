@@ -178,6 +178,12 @@ TEST_F(VmStart, SshConfigNamesTheInstance) {
   process::Result r = vm().colima({"ssh-config"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("Host colima\n"), std::string::npos) << r.out;
+  // The file the start wrote from Lima's instance directories, which ~/.ssh/config includes
+  // (sshConfig: true): the running VM's block, with the port Lima forwards to its sshd.
+  std::string written =
+      util::read_file(vm().home() / ".config" / "colima" / "ssh_config").value_or("");
+  EXPECT_NE(written.find("Host colima\n"), std::string::npos) << written;
+  EXPECT_NE(written.find("  Port "), std::string::npos) << written;
 }
 
 TEST_F(VmStart, ColimasFilesTheVmsDisksAndTheSshKeyAreTheUsersAlone) {

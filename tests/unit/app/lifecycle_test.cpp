@@ -120,15 +120,15 @@ TEST_F(Lifecycle, StopStopsTheVmByNameAndAResumingStartStartsItByName) {
                                      {"docker", "context", "inspect", "colima-seq"},
                                      {"limactl", "stop", "colima-seq"}}));
   app().start(m_profile, StartRequest{});
-  // After the boot, the mounts of the VM's document are checked in the guest.
-  EXPECT_EQ(
-      commands(),
-      (test::Argvs{{"limactl", "--version"},
-                   {"limactl", "list", "--json"},
-                   {"limactl", "start", "--tty=false", "colima-seq"},
-                   {"limactl", "shell", "--workdir", "/", "colima-seq", "sh", "-c",
-                    "for m; do mountpoint -q \"$m\" || printf '%s\\n' \"$m\"; done", "sh", "HOME"},
-                   {"limactl", "list", "--json"}}));
+  // After the boot, the mounts of the VM's document are checked in the guest; the ssh config
+  // is then written from Lima's instance directories, without another limactl.
+  EXPECT_EQ(commands(),
+            (test::Argvs{{"limactl", "--version"},
+                         {"limactl", "list", "--json"},
+                         {"limactl", "start", "--tty=false", "colima-seq"},
+                         {"limactl", "shell", "--workdir", "/", "colima-seq", "sh", "-c",
+                          "for m; do mountpoint -q \"$m\" || printf '%s\\n' \"$m\"; done", "sh",
+                          "HOME"}}));
 }
 
 TEST_F(Lifecycle, AResumingStartKeepsTheDiskKernelAndFirmwareTheVmWasCreatedWith) {
