@@ -22,7 +22,8 @@ phase() { printf 'phase: %s\n' "$*"; }
 
 # colima's init in place of cloud-init: the program, its three units, one host key made per VM
 # at its first boot, and none of the timers and waits that a VM started for containers does not
-# need (apt's daily runs, man-db, e2scrub, fstrim, networkd's wait for every link).
+# need (apt's daily runs, man-db, e2scrub and its reaping of LVM snapshots at every boot, 3-11 s
+# of CPU under software emulation, fstrim, networkd's wait for every link).
 install_colima_init() {
   local root=$1
   install -D -m 0755 "$COLIMA_IMAGE_GUEST_INIT" "$root/usr/local/libexec/colima-init"
@@ -109,7 +110,7 @@ UNIT
     colima-grow-root.service >/dev/null
   local unit
   for unit in apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer \
-    dpkg-db-backup.timer systemd-networkd-wait-online.service; do
+    dpkg-db-backup.timer systemd-networkd-wait-online.service e2scrub_reap.service; do
     ln -sf /dev/null "$root/etc/systemd/system/$unit"
   done
 }
@@ -117,14 +118,11 @@ UNIT
 # The essential hook: runs once the essential packages are in, before the others install.
 # - apt asks no debconf questions ahead (dpkg-preconfigure: seconds of perl, minutes under
 #   qemu-user for a foreign architecture); the customize hook removes the setting again.
-# - The initrd holds the few modules a Lima VM needs before its root is mounted (the virtio
-#   disk, ext4 and its checksum) and those of the devices its init looks for next (the cidata
-#   CD-ROM, the NIC), not Debian's "most" (hundreds of drivers): update-initramfs runs twice in
-#   a build (the kernel's install, then the trigger), each about 3 minutes under qemu-user with
-#   "most", and a VM's initrd loads and probes less at every boot.
 # - update-initramfs is diverted to a no-op while packages install (the kernel's install and
-#   the trigger of later packages would each make the initrd: minutes under qemu-user); the
-#   customize hook puts it back and makes the initrd once.
+#   the trigger of later packages would each make an initrd: minutes under qemu-user); the
+#   customize hook puts it back and makes colima's own initrd instead (make_initrd). Should a
+#   package in the guest run it later, Debian's initrd holds only the modules of MODULES=list,
+#   not "most" (hundreds of drivers).
 essential() {
   local root=$1
   printf '#clear DPkg::Pre-Install-Pkgs;\n' >"$root/etc/apt/apt.conf.d/99colima-build"
@@ -136,6 +134,84 @@ essential() {
   printf 'MODULES=list\n' >"$root/etc/initramfs-tools/conf.d/colima"
   printf '%s\n' virtio_pci virtio_blk ext4 crc32c_generic virtio_scsi ahci sr_mod virtio_net \
     >"$root/usr/share/initramfs-tools/modules.d/colima"
+}
+
+# colima's initrd, in place of Debian's initramfs-tools one: busybox, the drivers of a Lima VM's
+# boot disk and root file system (and of the CD-ROM and NIC its init looks for next), and an
+# init that loads them, mounts the root the kernel's command line names (root=LABEL=... or a
+# device) and hands over to systemd. Debian's initrd started udev and waited for it to settle
+# before mounting the root: 4-5 s of every boot under software emulation; udev's coldplug runs
+# once, in the real root. A root that never appears powers the VM off after 60 s with the
+# reason on the console (serial.log), instead of leaving Lima to wait out its timeout.
+make_initrd() {
+  local root=$1 kernel=$2 out=$3 tree=$1/tmp/colima-initrd module path name
+  rm -rf "$tree"
+  mkdir -p "$tree/bin" "$tree/dev" "$tree/proc" "$tree/sys" "$tree/root" "$tree/modules"
+  cp "$root/bin/busybox" "$tree/bin/busybox"
+  : >"$tree/modules/order"
+  # Each module with the modules it needs before it, in order, once, unpacked (the kernel
+  # loads an unpacked module without asking for its decompressor).
+  for module in virtio_pci virtio_blk crc32c_generic ext4 virtio_scsi ahci sr_mod virtio_net; do
+    chroot "$root" modprobe --set-version "$kernel" --show-depends "$module" ||
+      die "no module '$module' for kernel $kernel"
+  done | while read -r kind path _; do
+    [ "$kind" = insmod ] || continue
+    name=${path##*/}
+    name=${name%%.ko*}
+    grep -qxF "$name" "$tree/modules/order" && continue
+    case $path in
+      *.ko) cp "$root$path" "$tree/modules/$name.ko" ;;
+      *.ko.xz) chroot "$root" /bin/busybox unxz -c "$path" >"$tree/modules/$name.ko" ;;
+      *.ko.gz) chroot "$root" /bin/busybox gunzip -c "$path" >"$tree/modules/$name.ko" ;;
+      *) die "cannot unpack the module '$path'" ;;
+    esac || die "cannot unpack the module '$path'"
+    printf '%s\n' "$name" >>"$tree/modules/order"
+  done
+  [ -s "$tree/modules/order" ] || die "no modules for the initrd"
+  cat >"$tree/init" <<'INIT'
+#!/bin/busybox sh
+# colima's initrd init (templates/image/build-image.sh, make_initrd).
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+# A module the CPU cannot use (crc32c-intel without SSE 4.2) is not an error.
+while read -r module; do
+  insmod "/modules/$module.ko" 2>/dev/null || echo "colima-initrd: module $module not loaded"
+done </modules/order
+spec="" mode=ro fstype="" init=/sbin/init
+for arg in $(cat /proc/cmdline); do
+  case $arg in
+    root=*) spec=${arg#root=} ;;
+    rootfstype=*) fstype=${arg#rootfstype=} ;;
+    rw) mode=rw ;;
+    ro) mode=ro ;;
+    init=*) init=${arg#init=} ;;
+  esac
+done
+tries=0
+until device=$(findfs "$spec" 2>/dev/null) || { [ -b "$spec" ] && device=$spec; }; do
+  tries=$((tries + 1))
+  if [ "$tries" -gt 1200 ]; then
+    echo "colima-initrd: error: no root file system '$spec' after 60 s; powering off"
+    poweroff -f
+  fi
+  sleep 0.05
+done
+if ! mount ${fstype:+-t "$fstype"} -o "$mode" "$device" /root; then
+  echo "colima-initrd: error: cannot mount the root file system '$spec' ($device); powering off"
+  poweroff -f
+fi
+umount /proc /sys
+mount --move /dev /root/dev
+exec switch_root /root "$init"
+INIT
+  chmod 0755 "$tree/init"
+  chroot "$root" /bin/busybox sh -c 'cd /tmp/colima-initrd && find . | sort | cpio -o -H newc' \
+    >"$root$out" 2>/dev/null || die "cannot make the initrd"
+  rm -rf "$tree"
 }
 
 # The customize hook: runs inside mmdebstrap's namespace (as root there) with the root file
@@ -183,10 +259,10 @@ CFG
   [ -n "$kernel" ] || die "no kernel in the root file system"
   rm -f "$root/usr/sbin/update-initramfs"
   chroot "$root" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
-  chroot "$root" update-initramfs -c -k "$kernel" >&2 || die "update-initramfs failed"
+  make_initrd "$root" "$kernel" /boot/colima-initrd.img
   echo "$kernel" >"$work/kernel-version"
   cp "$root/boot/vmlinuz-$kernel" "$work/vmlinuz"
-  cp "$root/boot/initrd.img-$kernel" "$work/initrd.img"
+  cp "$root/boot/colima-initrd.img" "$work/initrd.img"
   chmod 0644 "$work/vmlinuz" "$work/initrd.img"
   local console=ttyS0 efi=BOOTX64.EFI format=x86_64-efi
   if [ "$COLIMA_IMAGE_ARCH" = aarch64 ]; then
@@ -202,7 +278,7 @@ insmod part_gpt
 insmod ext2
 search --no-floppy --label cloudimg-rootfs --set root
 linux /boot/vmlinuz-$kernel $cmdline
-initrd /boot/initrd.img-$kernel
+initrd /boot/colima-initrd.img
 boot
 GRUB
   if [ "$COLIMA_IMAGE_ARCH" = aarch64 ]; then
@@ -292,7 +368,7 @@ fi
 
 packages=(systemd-sysv systemd-resolved udev dbus cloud-guest-utils openssh-server
   sudo bash sshfs fuse3 iptables rsync iproute2 netbase procps ca-certificates kmod gzip
-  e2fsprogs fdisk util-linux apt zstd libpam-systemd dbus-user-session)
+  e2fsprogs fdisk util-linux apt zstd libpam-systemd dbus-user-session busybox-static)
 [ "$init" = colima ] || packages+=(cloud-init)
 if [ "$arch" = aarch64 ]; then
   packages+=(linux-image-arm64 grub-efi-arm64-bin)
