@@ -109,8 +109,8 @@ WantedBy=multi-user.target
 UNIT
   )"
   if [ "$changed" = 1 ]; then
-    systemctl daemon-reload
-    systemctl enable --quiet colima-stop-containers.service 2>/dev/null || true
+    reload_if_stale colima-stop-containers.service
+    systemctl enable --quiet --no-reload colima-stop-containers.service 2>/dev/null || true
   fi
   systemctl start colima-stop-containers.service 2>/dev/null || true
 }
@@ -124,7 +124,7 @@ fi
 reload=0
 use_data_disk "$data" containerd buildkit nerdctl cni
 install_early_start "$data" "containerd.service buildkit.service" "containerd buildkit nerdctl cni"
-[ "$reload" = 0 ] || systemctl daemon-reload
+[ "$reload" = 0 ] || reload_if_stale "containerd.service buildkit.service"
 
 # The sockets belong to the Lima user, whose SSH connection forwards them to the host.
 uid=$(id -u "$user") gid=$(id -g "$user")

@@ -60,7 +60,7 @@ fi
 
 register_binfmt "$binfmt"
 
-[ "$reload" = 0 ] || systemctl daemon-reload
+[ "$reload" = 0 ] || reload_if_stale "containerd.service docker.socket docker.service"
 # An engine that started at boot (install_early_start) with other settings starts again.
 if [ "$changed" = 1 ] || [ "$reload" = 1 ]; then
   stop_engine

@@ -103,6 +103,16 @@ ExecStart=/usr/local/libexec/colima/bind-data $data $dirs"; then
   fi
 }
 
+# Reloads systemd's units (about 2 s under emulation) only when one of the units $1 is loaded
+# from an older text than its files now: a unit not loaded yet is read from its files when it
+# starts, and the early-start unit and its link are read anew at the next boot.
+reload_if_stale() {
+  # shellcheck disable=SC2086 # $1 is a list of unit names
+  case " $(systemctl show -P NeedDaemonReload $1 2>/dev/null | tr '\n' ' ') " in
+    *" yes "*) systemctl daemon-reload ;;
+  esac
+}
+
 # Registers qemu-user with binfmt_misc for foreign-architecture containers when $1 is binfmt.
 register_binfmt() {
   [ "$1" = binfmt ] || return 0

@@ -32,7 +32,7 @@ install_early_start "$data" "incus.socket incus.service" incus
 changed=0
 write_if_changed /etc/systemd/system/incus.socket.d/colima.conf "$(printf '[Socket]\nSocketUser=%s\n' "$user")"
 if [ "$changed" = 1 ] || [ "$reload" = 1 ]; then
-  systemctl daemon-reload
+  reload_if_stale "incus.socket incus.service"
   stop_engine
 fi
 # Unprivileged containers map their ids to root's subordinate range: Debian gives root none, and

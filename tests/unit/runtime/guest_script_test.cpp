@@ -158,7 +158,10 @@ void fake_data_disk(const fs::path& dir, const std::string& data) {
                      "#!/bin/sh\necho \"mount $*\" >>'" + log + "'\necho \"$3\" >>'" +
                          (dir / "mounts").string() + "'\n",
                      fs::perms(0755));
-  util::atomic_write(dir / "bin/systemctl", "#!/bin/sh\necho \"systemctl $*\" >>'" + log + "'\n",
+  // `systemctl show` prints the file `stale` (NeedDaemonReload values), nothing without it.
+  util::atomic_write(dir / "bin/systemctl",
+                     "#!/bin/sh\necho \"systemctl $*\" >>'" + log + "'\n[ \"$1\" != show ] || cat '" +
+                         (dir / "stale").string() + "' 2>/dev/null\n",
                      fs::perms(0755));
   util::atomic_write(dir / "bin/mkdir",
                      "#!/bin/sh\nfor d; do case $d in '" + dir.string() +
@@ -207,9 +210,10 @@ TEST_F(GuestScriptRun, DockerScriptWithADataDiskStartsTheEngineAtBootOnceLimaMou
             "mkdir /mnt/lima-colima/containerd\n"
             "mkdir /var/lib/containerd\n"
             "mount --bind /mnt/lima-colima/containerd /var/lib/containerd\n"
-            "systemctl daemon-reload\n"
+            "systemctl show -P NeedDaemonReload containerd.service docker.socket docker.service\n"
             "systemctl stop docker.service docker.socket containerd.service\n"
-            "systemctl start containerd.service docker.socket docker.service\n");
+            "systemctl start containerd.service docker.socket docker.service\n")
+      << "no daemon-reload: the engine's units were not loaded from older files";
 
   // The next boot: colima-engine.service bound the directories and started the engine; the
   // script changes nothing and waits for it.
@@ -218,6 +222,21 @@ TEST_F(GuestScriptRun, DockerScriptWithADataDiskStartsTheEngineAtBootOnceLimaMou
   ASSERT_EQ(next.exit_code, 0) << next.err;
   EXPECT_EQ(util::read_file(m_dir.path() / "calls").value_or(""),
             "systemctl start containerd.service docker.socket docker.service\n");
+}
+
+TEST_F(GuestScriptRun, DockerScriptReloadsSystemdWhenAnEngineUnitIsLoadedFromOlderFiles) {
+  fake_data_disk(m_dir.path(), "/mnt/lima-colima");
+  util::atomic_write(m_dir.path() / "stale", "no\nyes\nno\n");
+  auto script =
+      make("docker")->provision(config::Settings{}, GuestContext{.data_mount = "/mnt/lima-colima"});
+  ASSERT_TRUE(script);
+  process::Result r = run(*script);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string calls = util::read_file(m_dir.path() / "calls").value_or("");
+  EXPECT_NE(calls.find("systemctl show -P NeedDaemonReload containerd.service docker.socket "
+                       "docker.service\nsystemctl daemon-reload\nsystemctl stop "),
+            std::string::npos)
+      << calls;
 }
 
 TEST_F(GuestScriptRun, ContainerdScriptWithADataDiskStartsContainerdAndBuildkitAtBoot) {
