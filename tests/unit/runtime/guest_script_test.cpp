@@ -160,8 +160,9 @@ void fake_data_disk(const fs::path& dir, const std::string& data) {
                      fs::perms(0755));
   // `systemctl show` prints the file `stale` (NeedDaemonReload values), nothing without it.
   util::atomic_write(dir / "bin/systemctl",
-                     "#!/bin/sh\necho \"systemctl $*\" >>'" + log + "'\n[ \"$1\" != show ] || cat '" +
-                         (dir / "stale").string() + "' 2>/dev/null\n",
+                     "#!/bin/sh\necho \"systemctl $*\" >>'" + log +
+                         "'\n[ \"$1\" != show ] || cat '" + (dir / "stale").string() +
+                         "' 2>/dev/null\n",
                      fs::perms(0755));
   util::atomic_write(dir / "bin/mkdir",
                      "#!/bin/sh\nfor d; do case $d in '" + dir.string() +
