@@ -20,17 +20,6 @@ set -euo pipefail
 die() { printf 'build-image: error: %s\n' "$*" >&2; exit 1; }
 phase() { printf 'phase: %s\n' "$*"; }
 
-# The drivers of a Lima VM's boot disk and root file system, of the CD-ROM (the cidata) and of
-# the NIC: colima's initrd loads them (make_initrd), and Debian's holds them should a package
-# in the guest make one (essential).
-initrd_modules=(virtio_pci virtio_blk crc32c_generic ext4 virtio_scsi ahci sr_mod virtio_net)
-# The modules that Lima v2.2.0's boot script 00-modprobe.sh loads, one modprobe at a time, ahead
-# of all of Lima's other boot work (about 3 s under software emulation): colima-modules.service
-# loads them beside the boot, in one modprobe, so that script's modprobes find them loaded.
-lima_modules=(fuse tun tap bridge veth ip_tables ip6_tables iptable_nat ip6table_nat iptable_filter
-  ip6table_filter nf_tables x_tables xt_MASQUERADE xt_addrtype xt_comment xt_conntrack xt_mark
-  xt_multiport xt_nat xt_tcpudp overlay)
-
 # colima's init in place of cloud-init: the program, its three units, one host key made per VM
 # at its first boot, and none of the timers and waits that a VM started for containers does not
 # need (apt's daily runs, man-db, e2scrub and its reaping of LVM snapshots at every boot, 3-11 s
@@ -38,15 +27,11 @@ lima_modules=(fuse tun tap bridge veth ip_tables ip6_tables iptable_nat ip6table
 install_colima_init() {
   local root=$1
   install -D -m 0755 "$COLIMA_IMAGE_GUEST_INIT" "$root/usr/local/libexec/colima-init"
-  # First on the PATH of Lima's boot scripts: skips a daemon-reload that would change nothing,
-  # and the mount of a data disk that colima-init mounted already.
+  # First on the PATH of Lima's boot scripts: skips a daemon-reload that would change nothing.
   mkdir -p "$root/usr/local/libexec/colima-boot-bin"
-  local program
-  for program in systemctl mount; do
-    printf '#!/bin/sh\nexec /usr/local/libexec/colima-init %s "$@"\n' "$program" \
-      >"$root/usr/local/libexec/colima-boot-bin/$program"
-    chmod 0755 "$root/usr/local/libexec/colima-boot-bin/$program"
-  done
+  printf '#!/bin/sh\nexec /usr/local/libexec/colima-init systemctl "$@"\n' \
+    >"$root/usr/local/libexec/colima-boot-bin/systemctl"
+  chmod 0755 "$root/usr/local/libexec/colima-boot-bin/systemctl"
   cat >"$root/etc/systemd/system/colima-network.service" <<'UNIT'
 [Unit]
 Description=colima guest init: the network of Lima's cidata
@@ -95,48 +80,6 @@ TimeoutStartSec=infinity
 [Install]
 WantedBy=multi-user.target
 UNIT
-  cat >"$root/etc/systemd/system/colima-modules.service" <<UNIT
-[Unit]
-Description=colima: the kernel modules of Lima's boot scripts, loaded beside the boot
-DefaultDependencies=no
-After=systemd-modules-load.service
-Before=colima-boot.service shutdown.target
-Conflicts=shutdown.target
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/sbin/modprobe -a -q ${lima_modules[*]}
-
-[Install]
-WantedBy=sysinit.target
-UNIT
-  # sshd as Debian's ssh.service starts it, less two waits: for network.target (sshd listens on
-  # every address, also those that come later; networkd takes 3-4 s to start under software
-  # emulation) and for `sshd -t`, a second sshd that checks the configuration (about 1 s).
-  cat >"$root/etc/systemd/system/ssh.service" <<'UNIT'
-[Unit]
-Description=OpenBSD Secure Shell server
-Documentation=man:sshd(8) man:sshd_config(5)
-After=nss-user-lookup.target auditd.service
-ConditionPathExists=!/etc/ssh/sshd_not_to_be_run
-
-[Service]
-EnvironmentFile=-/etc/default/ssh
-ExecStart=/usr/sbin/sshd -D $SSHD_OPTS
-ExecReload=/usr/sbin/sshd -t
-ExecReload=/bin/kill -HUP $MAINPID
-KillMode=process
-Restart=on-failure
-RestartPreventExitStatus=255
-Type=notify
-RuntimeDirectory=sshd
-RuntimeDirectoryMode=0755
-
-[Install]
-WantedBy=multi-user.target
-Alias=sshd.service
-UNIT
   cat >"$root/etc/systemd/system/colima-grow-root.service" <<'UNIT'
 [Unit]
 Description=colima: grow the root file system to its disk
@@ -164,7 +107,7 @@ UNIT
   printf '%s\n' -kernel.unprivileged_userns_clone=1 'net.ipv4.ping_group_range = 0 2147483647' \
     net.ipv4.ip_unprivileged_port_start=0 >"$root/etc/sysctl.d/99-lima.conf"
   chroot "$root" systemctl enable colima-network.service colima-init.service colima-boot.service \
-    colima-grow-root.service colima-modules.service >/dev/null
+    colima-grow-root.service >/dev/null
   local unit
   for unit in apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer \
     dpkg-db-backup.timer systemd-networkd-wait-online.service e2scrub_reap.service; do
@@ -189,7 +132,8 @@ essential() {
   chmod 0755 "$root/usr/sbin/update-initramfs"
   mkdir -p "$root/etc/initramfs-tools/conf.d" "$root/usr/share/initramfs-tools/modules.d"
   printf 'MODULES=list\n' >"$root/etc/initramfs-tools/conf.d/colima"
-  printf '%s\n' "${initrd_modules[@]}" >"$root/usr/share/initramfs-tools/modules.d/colima"
+  printf '%s\n' virtio_pci virtio_blk ext4 crc32c_generic virtio_scsi ahci sr_mod virtio_net \
+    >"$root/usr/share/initramfs-tools/modules.d/colima"
 }
 
 # colima's initrd, in place of Debian's initramfs-tools one: busybox, the drivers of a Lima VM's
@@ -207,7 +151,7 @@ make_initrd() {
   : >"$tree/modules/order"
   # Each module with the modules it needs before it, in order, once, unpacked (the kernel
   # loads an unpacked module without asking for its decompressor).
-  for module in "${initrd_modules[@]}"; do
+  for module in virtio_pci virtio_blk crc32c_generic ext4 virtio_scsi ahci sr_mod virtio_net; do
     chroot "$root" modprobe --set-version "$kernel" --show-depends "$module" ||
       die "no module '$module' for kernel $kernel"
   done | while read -r kind path _; do

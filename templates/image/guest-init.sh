@@ -4,16 +4,13 @@
 # it as /usr/local/libexec/colima-init; systemd runs
 #   colima-init network early, before networkd: mount the cidata, name and configure the NICs,
 #                       hostname;
-#   colima-init local   beside networkd, before sshd: Lima's data disks formatted at an earlier
-#                       boot, time zone, the user with its sudo rule and keys, sshd's host
-#                       key, 9p mounts;
+#   colima-init local   beside networkd, before sshd: time zone, the user with its sudo rule and
+#                       keys, sshd's host key, 9p mounts;
 #   colima-init boot    once sshd and the network are up: Lima's boot.sh (its boot scripts, the
 #                       guest agent, provisioning), which ends with /run/lima-boot-done;
 #   colima-init grow    beside them: grows the root partition and file system to the disk;
 #   colima-init systemctl ARGS  systemctl for Lima's boot scripts (a daemon-reload that would
-#                       change nothing is skipped);
-#   colima-init mount ARGS  mount for Lima's boot scripts (a disk already mounted where they
-#                       mount it is not mounted again on top).
+#                       change nothing is skipped).
 # Every value comes from the cidata and is checked before it is used; none runs as code.
 set -eu
 
@@ -229,48 +226,6 @@ shares() {
   ' "$mnt/user-data"
 }
 
-# Prints NAME DEVICE FSTYPE for each of Lima's data disks (lima.env's LIMA_CIDATA_DISK_N_*) that
-# is not swap; a name, device or type of characters other than Lima's is skipped.
-data_disks() {
-  i=0
-  while [ "$i" -lt "${LIMA_CIDATA_DISKS:-0}" ] 2>/dev/null; do
-    eval "name=\${LIMA_CIDATA_DISK_${i}_NAME:-} device=\${LIMA_CIDATA_DISK_${i}_DEVICE:-}"
-    eval "fstype=\${LIMA_CIDATA_DISK_${i}_FSTYPE:-ext4}"
-    i=$((i + 1))
-    case $name in '' | *[!A-Za-z0-9._-]*) continue ;; esac
-    case $device in '' | *[!a-z0-9]*) continue ;; esac
-    case $fstype in '' | swap | *[!a-z0-9]*) continue ;; esac
-    printf '%s %s %s\n' "$name" "$device" "$fstype"
-  done
-}
-
-# Mounts each data disk that an earlier boot formatted (its first partition labelled lima-NAME)
-# where Lima's 05-lima-disks.sh mounts it, before sshd instead of when Lima's boot scripts reach
-# it 10-15 s later under software emulation: an engine whose data lives there (colima's runtime
-# scripts have its mount unit want the engine) starts beside the rest of the boot. A new disk
-# is left to Lima, which formats it first; Lima's own mount then finds it mounted (`mount`).
-mount_data_disks() {
-  data_disks | while read -r name device fstype; do
-    partition=$dev/${device}1 point=$root/mnt/lima-$name
-    [ -e "$partition" ] || continue
-    [ "$(blkid -p -s LABEL -o value "$partition" 2>/dev/null)" = "lima-$name" ] || continue
-    mountpoint -q "$point" && continue
-    if ! mkdir -p "$point" || ! mount -t "$fstype" "$partition" "$point"; then
-      log "cannot mount the data disk '$partition' on '$point'; Lima's boot scripts try again"
-    fi
-  done
-}
-
-# mount for Lima's boot scripts (first on boot.sh's PATH): `mount -t TYPE DEVICE DIR` of a device
-# already mounted on DIR (mount_data_disks) succeeds without stacking a second mount of it there;
-# everything else goes to mount.
-mount_for_boot() {
-  if [ "$#" = 4 ] && [ "$1" = -t ] && findmnt -rn -S "$3" -M "$4" >/dev/null 2>&1; then
-    return 0
-  fi
-  exec "${COLIMA_INIT_MOUNT:-/usr/bin/mount}" "$@"
-}
-
 # As cloud-init's, a 9p or virtiofs mount that fails does not stop the boot (Lima gives them
 # `nofail`); colima checks its mounts after the boot.
 mount_shares() {
@@ -355,7 +310,6 @@ systemctl_for_boot() {
 
 sysfs=${COLIMA_INIT_SYSFS:-/sys}
 root=${COLIMA_INIT_ROOT:-}
-dev=${COLIMA_INIT_DEV:-/dev}
 
 case ${1:-} in
   # Only what networkd needs goes before it: Lima stops a VM whose DHCP lease is late.
@@ -367,7 +321,6 @@ case ${1:-} in
   local)
     mount_cidata
     load_lima_env
-    step mount_data_disks
     step set_timezone
     step set_up_user
     step make_host_key
@@ -387,28 +340,15 @@ case ${1:-} in
     shift
     systemctl_for_boot "$@"
     ;;
-  mount)
-    shift
-    mount_for_boot "$@"
-    ;;
-  # Mounts the data disks of lima.env in $COLIMA_INIT_CIDATA, for tests.
-  data-disks)
-    load_lima_env
-    mount_data_disks
-    ;;
   # What the init reads from a cidata directory ($COLIMA_INIT_CIDATA), for tests.
   show)
     case ${2:-} in
       nics) nics ;;
       keys) authorized_keys ;;
-      data-disks)
-        load_lima_env
-        data_disks
-        ;;
       shares) shares ;;
       fills-disk) fills_disk "$3" "$4" && echo yes || echo no ;;
-      *) die "usage: colima-init show nics|keys|shares|data-disks|fills-disk DISK PARTITION" ;;
+      *) die "usage: colima-init show nics|keys|shares|fills-disk DISK PARTITION" ;;
     esac
     ;;
-  *) die "usage: colima-init network|local|boot|grow|systemctl|mount|data-disks|show" ;;
+  *) die "usage: colima-init network|local|boot|grow|systemctl|show" ;;
 esac

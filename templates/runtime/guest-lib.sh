@@ -65,16 +65,15 @@ HELPER
   put_if_changed /usr/local/libexec/colima/bind-data || true
 }
 
-# Starts the engine at boot as soon as the data disk at $1 is mounted (by colima's guest init
-# before sshd once the disk was formatted at an earlier boot, else by Lima's boot scripts),
-# instead of after Lima's READY when colima's script runs: the data disk's mount unit wants
-# colima-engine.service, which binds directories $3 (bind-data) and wants the units $2. Only
-# their services are ordered after it: a socket belongs to sockets.target, which this unit
-# comes after as every service does (a cycle that systemd would break by dropping
-# sockets.target when the disk is mounted before basic.target); a connection to the socket
-# starts the service, which waits for the binds. Without a data disk nothing runs early. The
-# script that runs after READY finds the engine started or starting, and waits for it. Sets
-# reload=1 when a unit changed.
+# Starts the engine at boot as soon as Lima's boot scripts have mounted the data disk at $1,
+# beside Lima's remaining boot work, instead of after Lima's READY when colima's script runs:
+# the data disk's mount unit wants colima-engine.service, which binds directories $3
+# (bind-data) and wants the units $2. Only their services are ordered after it: a socket
+# belongs to sockets.target, which this unit comes after as every service does (a cycle that
+# systemd breaks by dropping sockets.target from the boot should the disk ever be mounted
+# before basic.target); a connection to the socket starts the service, which waits for the
+# binds. Without a data disk nothing runs early. The script that runs after READY finds the
+# engine started or starting, and waits for it. Sets reload=1 when a unit changed.
 # shellcheck disable=SC2034 # reload is read by the runtime script that sourced this text
 install_early_start() {
   data=$1 units=$2 dirs=$3

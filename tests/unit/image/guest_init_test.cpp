@@ -193,9 +193,8 @@ TEST_F(GuestInit, UserDataWithoutMountsOrKeysGivesNone) {
 TEST_F(GuestInit, AnUnknownStepIsRefusedWithItsUsage) {
   process::Result r = run({"nonsense"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(
-      r.out.find("usage: colima-init network|local|boot|grow|systemctl|mount|data-disks|show"),
-      std::string::npos)
+  EXPECT_NE(r.out.find("usage: colima-init network|local|boot|grow|systemctl|show"),
+            std::string::npos)
       << r.out;
 }
 
@@ -212,68 +211,6 @@ TEST_F(GuestInit, TheRootIsGrownOnlyWhenItsPartitionEndsBeforeTheDiskDoes) {
   r = run({"show", "fills-disk", "vda", "vda2"}, grown);
   ASSERT_TRUE(r.ok()) << r.err;
   EXPECT_EQ(r.out, "yes\n");
-}
-
-TEST_F(GuestInit, ReadsEachDataDisksNameDeviceAndFileSystemFromLimaEnvAndSkipsSwapAndOddValues) {
-  util::atomic_write(m_cidata / "lima.env",
-                     "LIMA_CIDATA_DISKS=4\n"
-                     "LIMA_CIDATA_DISK_0_NAME=colima\nLIMA_CIDATA_DISK_0_DEVICE=vdb\n"
-                     "LIMA_CIDATA_DISK_0_FORMAT=false\nLIMA_CIDATA_DISK_0_FSTYPE=ext4\n"
-                     "LIMA_CIDATA_DISK_1_NAME=swapdisk\nLIMA_CIDATA_DISK_1_DEVICE=vdc\n"
-                     "LIMA_CIDATA_DISK_1_FSTYPE=swap\n"
-                     "LIMA_CIDATA_DISK_2_NAME=$(touch /tmp/x)\nLIMA_CIDATA_DISK_2_DEVICE=vdd\n"
-                     "LIMA_CIDATA_DISK_3_NAME=data\nLIMA_CIDATA_DISK_3_DEVICE=vde\n",
-                     fs::perms(0644));
-  process::Result r = show("data-disks");
-  ASSERT_TRUE(r.ok()) << r.out << r.err;
-  EXPECT_EQ(r.out, "colima vdb ext4\ndata vde ext4\n") << "ext4 when Lima names no type";
-}
-
-TEST_F(GuestInit, MountsADataDiskFormattedAtAnEarlierBootAndLeavesANewOneToLima) {
-  util::atomic_write(m_cidata / "lima.env",
-                     "LIMA_CIDATA_DISKS=2\n"
-                     "LIMA_CIDATA_DISK_0_NAME=colima\nLIMA_CIDATA_DISK_0_DEVICE=vdb\n"
-                     "LIMA_CIDATA_DISK_0_FSTYPE=ext4\n"
-                     "LIMA_CIDATA_DISK_1_NAME=fresh\nLIMA_CIDATA_DISK_1_DEVICE=vdc\n",
-                     fs::perms(0644));
-  // Partitions as files; blkid reads the label from the file itself, mount records its call.
-  fs::path dev = m_dir.path() / "dev";
-  fs::create_directories(dev);
-  util::atomic_write(dev / "vdb1", "lima-colima\n", fs::perms(0644));
-  util::atomic_write(dev / "vdc1", "\n", fs::perms(0644));
-  fs::path bin = m_dir.path() / "bin";
-  fs::path calls = m_dir.path() / "calls";
-  util::atomic_write(bin / "blkid", "#!/bin/sh\nfor last; do :; done\ncat \"$last\"\n",
-                     fs::perms(0755));
-  util::atomic_write(bin / "mount", "#!/bin/sh\necho \"mount $*\" >>'" + calls.string() + "'\n",
-                     fs::perms(0755));
-  fs::path root = m_dir.path() / "root";
-  process::Result r = run({"data-disks"}, {{"COLIMA_INIT_CIDATA", m_cidata.string()},
-                                           {"COLIMA_INIT_DEV", dev.string()},
-                                           {"COLIMA_INIT_ROOT", root.string()},
-                                           {"PATH", bin.string() + ":/usr/bin:/bin"}});
-  ASSERT_TRUE(r.ok()) << r.out << r.err;
-  EXPECT_EQ(util::read_file(calls).value_or(""), "mount -t ext4 " + (dev / "vdb1").string() + " " +
-                                                     (root / "mnt/lima-colima").string() + "\n");
-  EXPECT_TRUE(fs::is_directory(root / "mnt/lima-colima"));
-  EXPECT_FALSE(fs::exists(root / "mnt/lima-fresh"));
-}
-
-TEST_F(GuestInit, LimasMountOfWhatIsMountedThereAlreadyIsSkippedAndAnyOtherMountIsMade) {
-  fs::path calls = m_dir.path() / "calls";
-  fs::path mount = m_dir.path() / "mount";
-  util::atomic_write(mount, "#!/bin/sh\necho \"$*\" >>'" + calls.string() + "'\n", fs::perms(0755));
-  std::map<std::string, std::string> env = {{"COLIMA_INIT_MOUNT", mount.string()}};
-  // /proc is procfs, mounted from the source `proc` on every Linux.
-  process::Result r = run({"mount", "-t", "proc", "proc", "/proc"}, env);
-  ASSERT_TRUE(r.ok()) << r.err;
-  EXPECT_EQ(util::read_file(calls).value_or(""), "");
-  r = run({"mount", "-t", "ext4", "/dev/nonexistent1", "/proc"}, env);
-  ASSERT_TRUE(r.ok()) << r.err;
-  r = run({"mount", "-o", "ro", "/dev/sr0", "/mnt"}, env);
-  ASSERT_TRUE(r.ok()) << r.err;
-  EXPECT_EQ(util::read_file(calls).value_or(""),
-            "-t ext4 /dev/nonexistent1 /proc\n-o ro /dev/sr0 /mnt\n");
 }
 
 TEST_F(BootSystemctl, ADaemonReloadIsSkippedWhenNoUnitFileChangedSinceSystemdLoadedThem) {
