@@ -20,7 +20,7 @@ use_data_disk() {
   shift
   [ -n "$data" ] || return 0
   mountpoint -q "$data" || fail "the container data disk is not mounted at '$data'"
-  device=$(findmnt -n -f -o SOURCE "$data")
+  device=$(findmnt -n -o SOURCE "$data")
   label=lima-${data#/mnt/lima-}
   if [ "${#label}" -le 16 ] && [ "$(e2label "$device" 2>/dev/null)" != "$label" ]; then
     e2label "$device" "$label" 2>/dev/null || true
@@ -65,15 +65,12 @@ HELPER
   put_if_changed /usr/local/libexec/colima/bind-data || true
 }
 
-# Starts the engine at boot as soon as Lima's boot scripts have mounted the data disk at $1,
-# beside Lima's remaining boot work, instead of after Lima's READY when colima's script runs:
-# the data disk's mount unit wants colima-engine.service, which binds directories $3
-# (bind-data) and wants the units $2. Only their services are ordered after it: a socket
-# belongs to sockets.target, which this unit comes after as every service does (a cycle that
-# systemd breaks by dropping sockets.target from the boot should the disk ever be mounted
-# before basic.target); a connection to the socket starts the service, which waits for the
-# binds. Without a data disk nothing runs early. The script that runs after READY finds the
-# engine started or starting, and waits for it. Sets reload=1 when a unit changed.
+# Starts the engine at boot as soon as Lima has mounted the data disk at $1, beside Lima's
+# remaining boot work, instead of after Lima's READY when colima's script runs: the data disk's
+# mount unit wants colima-engine.service, which binds directories $3 (bind-data) and wants the
+# units $2, ordered after itself. Without a data disk nothing runs early. The script that runs
+# after READY finds the engine started or starting, and waits for it. Sets reload=1 when a unit
+# changed.
 # shellcheck disable=SC2034 # reload is read by the runtime script that sourced this text
 install_early_start() {
   data=$1 units=$2 dirs=$3
@@ -85,14 +82,10 @@ install_early_start() {
   esac
   unit=/etc/systemd/system/colima-engine.service
   mount_unit=$(systemd-escape --path --suffix=mount "$data")
-  services=
-  for name in $units; do
-    case $name in *.socket) ;; *) services="$services${services:+ }$name" ;; esac
-  done
   if write_file "$unit" "[Unit]
 Description=Container engine's data on the data disk, then the engine, at boot (colima)
 After=$mount_unit
-Before=$services
+Before=$units
 Wants=$units
 ConditionPathIsMountPoint=$data
 

@@ -188,7 +188,7 @@ TEST_F(GuestScriptRun, DockerScriptWithADataDiskStartsTheEngineAtBootOnceLimaMou
             "Description=Container engine's data on the data disk, then the engine, at boot "
             "(colima)\n"
             "After=mnt-lima\\x2dcolima.mount\n"
-            "Before=containerd.service docker.service\n"
+            "Before=containerd.service docker.socket docker.service\n"
             "Wants=containerd.service docker.socket docker.service\n"
             "ConditionPathIsMountPoint=/mnt/lima-colima\n"
             "\n"
